@@ -1,8 +1,18 @@
 // Minimal network-namespace toolkit for tests that need real links. Every name made here carries a
 // per-run prefix, and teardown deletes exactly what this run created (namespaces, and with them their
 // veths and addresses; processes by PID). Only TEST-NET addresses are ever configured by callers.
+//
+// Safety nets: a live run is registered so that process 'exit' and SIGINT/SIGTERM tear it down even
+// when a test throws or the runner is interrupted; and each run leaves a marker file
+// (MARKER_DIR/<prefix>, holding the owner's pid) so that cleanupStale() can later remove namespaces
+// of runs whose process died without tearing down — and only those, never anyone else's.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+
+export const MARKER_DIR = '/run/heartbeat-ts-lab';
+/** Every prefix this code makes: 'h' + 4 hex digits, then '-' in namespace names. */
+export const PREFIX_RE = /^h[0-9a-f]{4}$/;
 
 export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
@@ -13,34 +23,86 @@ export function sh(cmd: string, args: readonly string[], input?: string): string
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], input: input ?? '' });
 }
 
+/** Like sh() but never throws; for cleanup paths. */
+export function shQuiet(cmd: string, args: readonly string[]): string {
+  try {
+    return sh(cmd, args);
+  } catch {
+    return '';
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const live = new Set<NetnsRun>();
+let hooked = false;
+
+function teardownAllSync(): void {
+  for (const run of [...live]) run.teardownSync();
+}
+
+function onSignal(sig: NodeJS.Signals): void {
+  teardownAllSync();
+  // Re-raise with the default action only when nobody else (e.g. mocha) handles the signal.
+  if (process.listenerCount(sig) === 1) {
+    process.removeListener(sig, onSignal);
+    process.kill(process.pid, sig);
+  }
+}
+
+function installHooks(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', teardownAllSync);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
 export class NetnsRun {
   /** Short, unique per run: interface names are limited to 15 characters. */
   readonly prefix = `h${randomBytes(2).toString('hex')}`;
   private readonly namespaces: string[] = [];
   private readonly children: ChildProcess[] = [];
+  private readonly pids = new Set<number>();
+
+  private register(): void {
+    if (live.has(this)) return;
+    live.add(this);
+    installHooks();
+    mkdirSync(MARKER_DIR, { recursive: true });
+    writeFileSync(`${MARKER_DIR}/${this.prefix}`, `${process.pid}\n`);
+  }
+
+  /** Full namespace names created so far. */
+  get names(): readonly string[] {
+    return this.namespaces;
+  }
 
   /** Creates namespace PREFIX-name with loopback up and IPv6 off; returns its full name. */
   addNs(name: string): string {
+    this.register();
     const ns = `${this.prefix}-${name}`;
     sh('ip', ['netns', 'add', ns]);
     this.namespaces.push(ns);
-    this.exec(ns, 'ip', ['link', 'set', 'lo', 'up']);
-    this.exec(ns, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1']);
+    sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    this.exec(ns, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
     return ns;
   }
 
   /** A veth pair between two namespaces; each end is renamed to the given interface name and set up. */
   link(nsA: string, ifA: string, addrA: string | null, nsB: string, ifB: string, addrB: string | null): void {
-    const tmpA = `${this.prefix}a${this.namespaces.length}${randomBytes(1).toString('hex')}`;
-    const tmpB = `${this.prefix}b${this.namespaces.length}${randomBytes(1).toString('hex')}`;
-    sh('ip', ['link', 'add', tmpA, 'type', 'veth', 'peer', 'name', tmpB]);
-    sh('ip', ['link', 'set', tmpA, 'netns', nsA]);
-    sh('ip', ['link', 'set', tmpB, 'netns', nsB]);
-    this.exec(nsA, 'ip', ['link', 'set', tmpA, 'name', ifA]);
-    this.exec(nsB, 'ip', ['link', 'set', tmpB, 'name', ifB]);
+    // Created directly inside the two namespaces, so no veth ever lives in the root namespace.
+    sh('ip', ['link', 'add', ifA, 'netns', nsA, 'type', 'veth', 'peer', 'name', ifB, 'netns', nsB]);
     for (const [ns, ifc, addr] of [[nsA, ifA, addrA], [nsB, ifB, addrB]] as const) {
-      if (addr) this.exec(ns, 'ip', ['addr', 'add', addr, 'brd', '+', 'dev', ifc]);
-      this.exec(ns, 'ip', ['link', 'set', ifc, 'up']);
+      if (addr) sh('ip', ['-n', ns, 'addr', 'add', addr, 'brd', '+', 'dev', ifc]);
+      sh('ip', ['-n', ns, 'link', 'set', ifc, 'up']);
     }
   }
 
@@ -50,6 +112,7 @@ export class NetnsRun {
 
   /** Starts a long-running process in a namespace; it is killed by PID at teardown. */
   spawn(ns: string, cmd: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): ChildProcess {
+    this.register();
     const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: opts.env ?? process.env,
@@ -60,8 +123,23 @@ export class NetnsRun {
     return child;
   }
 
+  /** Remembers a pid (e.g. a daemon that forked away from us) to be SIGKILLed at teardown. */
+  trackPid(pid: number): void {
+    this.pids.add(pid);
+  }
+
+  /** Pids of every process inside one of this run's namespaces. */
+  pidsInside(ns: string): number[] {
+    return shQuiet('ip', ['netns', 'pids', ns]).split(/\s+/).filter(Boolean).map(Number);
+  }
+
   /** Kills what this run started (by PID, whole process group) and deletes its namespaces. */
   async teardown(): Promise<void> {
+    this.teardownSync();
+  }
+
+  /** Synchronous so it can run from a process 'exit' hook. Safe to call twice. */
+  teardownSync(): void {
     for (const c of this.children) {
       if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) {
         try {
@@ -71,20 +149,54 @@ export class NetnsRun {
         }
       }
     }
-    for (const ns of this.namespaces.reverse()) {
-      // Processes still inside (children of killed ones) would keep veths alive.
+    this.children.length = 0;
+    for (const pid of this.pids) {
       try {
-        const pids = sh('ip', ['netns', 'pids', ns]).split(/\s+/).filter(Boolean);
-        for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
+        process.kill(pid, 'SIGKILL');
       } catch {
-        /* namespace already gone */
-      }
-      try {
-        sh('ip', ['netns', 'del', ns]);
-      } catch {
-        /* already deleted */
+        /* already gone */
       }
     }
+    this.pids.clear();
+    for (const ns of [...this.namespaces].reverse()) deleteNamespace(ns);
     this.namespaces.length = 0;
+    if (live.delete(this)) rmSync(`${MARKER_DIR}/${this.prefix}`, { force: true });
   }
+}
+
+/** Kills processes still inside (they would keep veths alive) and deletes the namespace. */
+function deleteNamespace(ns: string): void {
+  for (const pid of shQuiet('ip', ['netns', 'pids', ns]).split(/\s+/).filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  shQuiet('ip', ['netns', 'del', ns]);
+}
+
+/**
+ * Deletes namespaces left by earlier runs that died without teardown: only prefixes that have a
+ * marker file written by this code and whose owner pid is gone. Returns the namespaces removed.
+ */
+export function cleanupStale(): string[] {
+  let markers: string[];
+  try {
+    markers = readdirSync(MARKER_DIR).filter((p) => PREFIX_RE.test(p));
+  } catch {
+    return [];
+  }
+  const all = shQuiet('ip', ['netns', 'list']).split('\n').map((l) => l.split(' ')[0] ?? '').filter(Boolean);
+  const removed: string[] = [];
+  for (const prefix of markers) {
+    const owner = Number(readFileSync(`${MARKER_DIR}/${prefix}`, 'utf8').trim());
+    if (owner > 0 && pidAlive(owner)) continue;
+    for (const ns of all.filter((n) => n.startsWith(`${prefix}-`))) {
+      deleteNamespace(ns);
+      removed.push(ns);
+    }
+    rmSync(`${MARKER_DIR}/${prefix}`, { force: true });
+  }
+  return removed;
 }
