@@ -71,6 +71,8 @@ export class NetnsRun {
   private readonly namespaces: string[] = [];
   private readonly children: ChildProcess[] = [];
   private readonly pids = new Set<number>();
+  private readonly hooks: Array<() => void> = [];
+  private readonly afterHooks: Array<() => void> = [];
 
   private register(): void {
     if (live.has(this)) return;
@@ -128,6 +130,15 @@ export class NetnsRun {
     this.pids.add(pid);
   }
 
+  /**
+   * Runs fn (errors ignored) at teardown, also from the exit/signal hooks: 'before' processes and
+   * namespaces are removed (default) or 'after'.
+   */
+  atTeardown(fn: () => void, when: 'before' | 'after' = 'before'): void {
+    this.register();
+    (when === 'before' ? this.hooks : this.afterHooks).push(fn);
+  }
+
   /** Pids of every process inside one of this run's namespaces. */
   pidsInside(ns: string): number[] {
     return shQuiet('ip', ['netns', 'pids', ns]).split(/\s+/).filter(Boolean).map(Number);
@@ -140,6 +151,13 @@ export class NetnsRun {
 
   /** Synchronous so it can run from a process 'exit' hook. Safe to call twice. */
   teardownSync(): void {
+    for (const fn of this.hooks.splice(0).reverse()) {
+      try {
+        fn();
+      } catch {
+        /* best effort */
+      }
+    }
     for (const c of this.children) {
       if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) {
         try {
@@ -160,6 +178,13 @@ export class NetnsRun {
     this.pids.clear();
     for (const ns of [...this.namespaces].reverse()) deleteNamespace(ns);
     this.namespaces.length = 0;
+    for (const fn of this.afterHooks.splice(0)) {
+      try {
+        fn();
+      } catch {
+        /* best effort */
+      }
+    }
     if (live.delete(this)) rmSync(`${MARKER_DIR}/${this.prefix}`, { force: true });
   }
 }
