@@ -1,0 +1,137 @@
+// Signing and checking Heartbeat auth strings "<N> <hex>" with crc, md5 or sha1
+// (HEARTBEAT-WIRE.md §4). Pure: no I/O, no timers. Reasons never carry the expected digest.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { AuthMethod, Authkeys } from '../config/types.js';
+import type { AuthTrailer, Decoded, HbMessage } from './types.js';
+import { HaError } from '../lib/errors.js';
+import { parseAuthString } from './codec-common.js';
+import { classicSignedText } from './classic.js';
+
+const CRC_TABLE: Uint32Array = (() => {
+  const t = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i << 24;
+    for (let k = 0; k < 8; k++) c = c & 0x80000000 ? (c << 1) ^ 0x04c11db7 : c << 1;
+    t[i] = c >>> 0;
+  }
+  return t;
+})();
+
+/**
+ * Heartbeat's crc "digest" (crc.c): CRC-32, poly 0x04C11DB7 MSB-first, init 0, final xor
+ * 0xffffffff, no length folding (so not POSIX cksum), printed with %lx: no leading zeros.
+ */
+export function crc(bytes: Uint8Array): string {
+  let c = 0;
+  for (const b of bytes) c = ((c << 8) ^ CRC_TABLE[((c >>> 24) ^ b) & 0xff]!) >>> 0;
+  return ((c ^ 0xffffffff) >>> 0).toString(16);
+}
+
+export function hmacMd5(key: string, bytes: Uint8Array): string {
+  return createHmac('md5', Buffer.from(key, 'utf8')).update(bytes).digest('hex');
+}
+
+export function hmacSha1(key: string, bytes: Uint8Array): string {
+  return createHmac('sha1', Buffer.from(key, 'utf8')).update(bytes).digest('hex');
+}
+
+/** The hex digest of `bytes` for a method; crc ignores the key. */
+export function digest(method: AuthMethod, key: string, bytes: Uint8Array): string {
+  switch (method) {
+    case 'crc':
+      return crc(bytes);
+    case 'md5':
+      return hmacMd5(key, bytes);
+    case 'sha1':
+      return hmacSha1(key, bytes);
+  }
+}
+
+/** Weakest first; used for the downgrade rule. */
+export const METHOD_STRENGTH: Readonly<Record<AuthMethod, number>> = { crc: 0, md5: 1, sha1: 2 };
+
+function activeEntry(authkeys: Authkeys): { method: AuthMethod; key: string } {
+  const e = authkeys.keys.get(authkeys.activeIndex);
+  if (e === undefined) {
+    // config/ refuses such a file at start-up; reaching here is a programming error.
+    throw new HaError('HA_E_AUTH', `Auth Key [${authkeys.activeIndex}] not found in keyfile [${authkeys.file}]`);
+  }
+  return e;
+}
+
+/** Signs with our `auth N` entry: returns the auth string "N hex". */
+export function sign(bytes: Uint8Array, authkeys: Authkeys): string {
+  const { method, key } = activeEntry(authkeys);
+  return `${authkeys.activeIndex} ${digest(method, key, bytes)}`;
+}
+
+export type VerifyFailureCode = 'no-auth' | 'unknown-index' | 'downgrade' | 'bad-digest';
+
+export type VerifyResult =
+  | { readonly ok: true; readonly index: number; readonly method: AuthMethod }
+  | { readonly ok: false; readonly code: VerifyFailureCode; readonly reason: string };
+
+export interface VerifyOptions {
+  /**
+   * Accept a packet signed with a weaker method than our active one. Default false: DESIGN.md
+   * promises that downgraded packets never change state. Heartbeat itself accepts them.
+   */
+  readonly allowDowngrade?: boolean;
+}
+
+/** Compares hex strings in time independent of where they differ. */
+function sameHex(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'latin1');
+  const y = Buffer.from(b, 'latin1');
+  if (x.length !== y.length) {
+    timingSafeEqual(x, x);
+    return false;
+  }
+  return timingSafeEqual(x, y);
+}
+
+/**
+ * Checks one auth string over `bytes`, the way 3.0.6 does (§4.1): the METHOD comes from the
+ * receiver's line N, the KEY from the receiver's active `auth` entry, not from line N. We
+ * copy that quirk and do not also try line N's own key: accepting what Heartbeat rejects would
+ * only widen what an attacker can replay. Nodes with the same authkeys agree either way.
+ * Knowingly different from Heartbeat: a method weaker than ours is refused (downgrade).
+ */
+export function verifyAuth(bytes: Uint8Array, trailer: AuthTrailer, authkeys: Authkeys, opts: VerifyOptions = {}): VerifyResult {
+  const line = authkeys.keys.get(trailer.index);
+  if (line === undefined) {
+    return { ok: false, code: 'unknown-index', reason: `unknown auth index ${trailer.index}` };
+  }
+  const active = activeEntry(authkeys);
+  if (!opts.allowDowngrade && METHOD_STRENGTH[line.method] < METHOD_STRENGTH[active.method]) {
+    return {
+      ok: false,
+      code: 'downgrade',
+      reason: `downgrade: auth ${trailer.index} is ${line.method}, weaker than our auth ${authkeys.activeIndex} ${active.method}`,
+    };
+  }
+  if (!sameHex(digest(line.method, active.key, bytes), trailer.digest)) {
+    return { ok: false, code: 'bad-digest', reason: `authentication failed (auth ${trailer.index} ${line.method})` };
+  }
+  return { ok: true, index: trailer.index, method: line.method };
+}
+
+/**
+ * Verifies a decoded datagram as the receiver does (§4.4): netstring by its outer trailer
+ * only, classic by its inner `auth` field only.
+ */
+export function verifyDecoded(d: Decoded, authkeys: Authkeys, opts: VerifyOptions = {}): VerifyResult {
+  if (d.trailer === null) return { ok: false, code: 'no-auth', reason: 'no auth field in classic message' };
+  return verifyAuth(d.signedBytes, d.trailer, authkeys, opts);
+}
+
+/**
+ * Checks the inner `auth` field of any message (§4.3). Heartbeat never checks it on netstring
+ * datagrams; this is for tests and for callers that want to be stricter.
+ */
+export function verifyInner(msg: HbMessage, authkeys: Authkeys, opts: VerifyOptions = {}): VerifyResult {
+  const f = msg.fields.find((x) => x.name === 'auth');
+  const t = f !== undefined && f.type === 0 ? parseAuthString(f.value) : null;
+  if (t === null) return { ok: false, code: 'no-auth', reason: 'no auth field' };
+  return verifyAuth(classicSignedText(msg), t, authkeys, opts);
+}

@@ -1,0 +1,140 @@
+// Netstring framing `###\n len:(t)name=value, ... %%%\n len:N hex,` (HEARTBEAT-WIRE.md §3.1),
+// the format every real 3.0.6 datagram uses. Pure: no I/O, no timers; decoders never throw.
+import type { DecodeFailure, DecodeResult, HbField, HbMessage } from './types.js';
+import {
+  MAXMSG, MAX_DEPTH, NS_END, NS_START, fail, isCompressionField, parseAuthString, validName,
+} from './codec-common.js';
+
+/** The bytes of one field's value as they appear inside the netstring. */
+function valueBytes(f: HbField): Buffer {
+  return f.type === 0 ? Buffer.from(f.value, 'latin1') : f.value;
+}
+
+function assertEncodable(f: HbField): void {
+  if (!validName(f.name)) throw new TypeError(`wire: bad field name [${f.name}]`);
+  if (f.type === 0 && /[^\u0001-\u00ff]/.test(f.value)) {
+    // String values are byte strings (one char per byte, latin1); NUL would cut a C string.
+    throw new TypeError(`wire: field [${f.name}] has a character outside 0x01..0xff`);
+  }
+}
+
+/** One field as `len:(t)name=value,`. */
+export function encodeField(f: HbField): Buffer {
+  assertEncodable(f);
+  const body = Buffer.concat([Buffer.from(`(${f.type})${f.name}=`, 'latin1'), valueBytes(f)]);
+  return Buffer.concat([Buffer.from(`${body.length}:`, 'latin1'), body, Buffer.from(',', 'latin1')]);
+}
+
+/** The netstring body `###\n...%%%\n`, without auth trailer (also the form of a struct value). */
+export function encodeNetstring(msg: HbMessage): Buffer {
+  return Buffer.concat([NS_START, ...msg.fields.map(encodeField), NS_END]);
+}
+
+/** Appends the outer trailer `len:authstring,` to a netstring body. */
+export function appendTrailer(body: Buffer, authString: string): Buffer {
+  const a = Buffer.from(authString, 'latin1');
+  return Buffer.concat([body, Buffer.from(`${a.length}:`, 'latin1'), a, Buffer.from(',', 'latin1')]);
+}
+
+type Span = { readonly start: number; readonly end: number; readonly next: number };
+
+/**
+ * Reads one `len:bytes,` netstring at `pos` within buf[0..limit). Strict: 1-7 digits, no
+ * leading zeros, ':' right after the digits, the declared bytes inside the limit, then ','.
+ */
+function readNetstring(buf: Buffer, pos: number, limit: number): Span | DecodeFailure {
+  let p = pos;
+  while (p < limit && p - pos < 8 && buf[p]! >= 0x30 && buf[p]! <= 0x39) p++;
+  if (p === limit) return fail('truncated', `truncated in a length at offset ${pos}`);
+  if (p === pos) return fail('bad-length', `expected a decimal length at offset ${pos}`);
+  if (p - pos > 7) return fail('bad-length', `length too long at offset ${pos}`);
+  if (buf[pos] === 0x30 && p - pos > 1) return fail('bad-length', `length with leading zero at offset ${pos}`);
+  if (buf[p] !== 0x3a) return fail('bad-length', `expected ':' after the length at offset ${p}`);
+  const len = Number(buf.toString('latin1', pos, p));
+  const start = p + 1;
+  if (len > limit - start - 1) {
+    return fail('truncated', `truncated: length ${len} at offset ${pos} runs past the end`);
+  }
+  if (buf[start + len] !== 0x2c) return fail('missing-comma', `missing ',' after field at offset ${pos}`);
+  return { start, end: start + len, next: start + len + 1 };
+}
+
+function isAt(buf: Buffer, pos: number, marker: Buffer): boolean {
+  return buf.length - pos >= marker.length && buf.compare(marker, 0, marker.length, pos, pos + marker.length) === 0;
+}
+
+/** Parses `(t)name=value` into a field; struct values are checked recursively. */
+function parseField(buf: Buffer, s: Span, depth: number): HbField | DecodeFailure {
+  const { start, end } = s;
+  if (end - start < 3 || buf[start] !== 0x28 || buf[start + 2] !== 0x29) {
+    return fail('bad-type', `bad type prefix at offset ${start}`);
+  }
+  const t = buf[start + 1]! - 0x30;
+  if (t < 0 || t > 5) return fail('bad-type', `bad type digit at offset ${start + 1}`);
+  const eq = buf.indexOf(0x3d, start + 3);
+  if (eq < 0 || eq >= end) return fail('no-equals', `no '=' in field at offset ${start}`);
+  const nameBytes = buf.subarray(start + 3, eq);
+  if (!validName(nameBytes)) return fail('bad-name', `bad field name at offset ${start + 3}`);
+  const name = nameBytes.toString('latin1');
+  const raw = buf.subarray(eq + 1, end);
+  if (t === 4 || isCompressionField(name)) {
+    return fail('compressed', `compressed message (field ${name}) not supported`);
+  }
+  if (t === 0) {
+    if (raw.includes(0)) return fail('bad-value', `NUL in string field ${name}`);
+    return { name, type: 0, value: raw.toString('latin1') };
+  }
+  if (t === 2 || t === 5) {
+    const inner = decodeNetstringBody(raw, 0, raw.length, depth + 1);
+    if (!inner.ok) return inner;
+    if (inner.next !== raw.length) return fail('trailing-bytes', `bytes after struct in field ${name}`);
+  }
+  return { name, type: t as 1 | 2 | 3 | 5, value: Buffer.from(raw) };
+}
+
+type Body = { readonly ok: true; readonly fields: HbField[]; readonly next: number };
+
+/**
+ * Parses `###\n fields %%%\n` starting at `pos`; `next` is the offset after `%%%\n`.
+ * Exported for struct values and for tests; datagrams go through decodeNetstringDatagram.
+ */
+export function decodeNetstringBody(buf: Buffer, pos: number, limit: number, depth: number): Body | DecodeFailure {
+  if (depth > MAX_DEPTH) return fail('too-deep', `structs nested deeper than ${MAX_DEPTH}`);
+  if (!isAt(buf, pos, NS_START)) {
+    return limit - pos < NS_START.length ? fail('truncated', 'truncated before ###') : fail('unknown-framing', 'struct does not start with ###');
+  }
+  const fields: HbField[] = [];
+  let p = pos + NS_START.length;
+  for (;;) {
+    if (p >= limit) return fail('truncated', 'truncated: no %%% end marker');
+    if (isAt(buf, p, NS_END) && p + NS_END.length <= limit) return { ok: true, fields, next: p + NS_END.length };
+    const s = readNetstring(buf, p, limit);
+    if ('ok' in s) return s;
+    const f = parseField(buf, s, depth);
+    if ('ok' in f) return f;
+    fields.push(f);
+    p = s.next;
+  }
+}
+
+/** Decodes a whole `###\n` datagram: body, then exactly one auth trailer, then nothing. */
+export function decodeNetstringDatagram(buf: Buffer): DecodeResult {
+  if (buf.length > MAXMSG) return fail('oversized', `message of ${buf.length} bytes exceeds MAXMSG ${MAXMSG}`);
+  const body = decodeNetstringBody(buf, 0, buf.length, 0);
+  if (!body.ok) return body;
+  if (body.next === buf.length) return fail('truncated', 'truncated: no auth trailer');
+  const s = readNetstring(buf, body.next, buf.length);
+  if ('ok' in s) return s.code === 'truncated' ? s : fail('bad-trailer', `bad auth trailer: ${s.reason}`);
+  const trailer = parseAuthString(buf.toString('latin1', s.start, s.end));
+  if (trailer === null) return fail('bad-trailer', 'bad auth trailer: not "<index> <hex digest>"');
+  if (s.next !== buf.length) return fail('trailing-bytes', `${buf.length - s.next} byte(s) after the auth trailer`);
+  const message: HbMessage = { fields: body.fields };
+  return {
+    ok: true,
+    format: 'netstring',
+    message,
+    signedBytes: buf.subarray(0, body.next),
+    signedLength: body.next,
+    trailer,
+  };
+}
