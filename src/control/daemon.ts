@@ -1,0 +1,162 @@
+// The daemon's event loop: one queue of events, one handler per event kind, nothing else runs logic.
+// Skeleton: start-up banner, pidfile, signals, graceful shutdown. The cluster core plugs in as more
+// event kinds (packets, ticks, script results) and more handlers, without changing the loop.
+import type { ClusterConfig, LoadResult } from '../config/types.js';
+import { formatIssue } from '../config/load.js';
+import type { HaLog } from '../log/ha-log.js';
+import { realClock, type Clock } from '../lib/clock.js';
+import { acquirePidfile, removePidfile } from './pidfile.js';
+import { installSignalHandlers, type SignalEvent } from './signals.js';
+
+/** Heartbeat version we are a drop-in for; the banner keeps Heartbeat's words with it. */
+export const HEARTBEAT_COMPAT_VERSION = '3.0.6';
+
+export type DaemonEvent = SignalEvent;
+
+/** What the detaching `heartbeat start` waits for on its pipe. */
+export type ReadyReport =
+  | { readonly kind: 'ready'; readonly pid: number }
+  | { readonly kind: 'already-running'; readonly pid: number }
+  | { readonly kind: 'failed'; readonly exitCode: number; readonly message: string };
+
+export interface DaemonDeps {
+  readonly log: HaLog;
+  readonly pidfile: string;
+  /** Our own version, logged after Heartbeat's banner. */
+  readonly version: string;
+  readonly clock?: Clock;
+  readonly pid?: number;
+  /** Re-read config for SIGHUP; without it, SIGHUP only reopens logs. */
+  readonly reloadConfig?: () => LoadResult;
+  readonly onReady?: (r: ReadyReport) => void;
+  /** Defaults to real process signals; tests pass their own and push events directly. */
+  readonly installSignals?: (push: (e: DaemonEvent) => void) => () => void;
+}
+
+/** FIFO of events with an awaitable next(); the only place the loop waits. */
+export class EventQueue<T> {
+  private readonly items: T[] = [];
+  private waiter: ((v: T) => void) | null = null;
+
+  push(item: T): void {
+    const w = this.waiter;
+    if (w) {
+      this.waiter = null;
+      w(item);
+    } else {
+      this.items.push(item);
+    }
+  }
+
+  next(): Promise<T> {
+    const item = this.items.shift();
+    if (item !== undefined) return Promise.resolve(item);
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+}
+
+/** Daemon state the handlers share. Plain data plus the config; the cluster core's state joins it later. */
+interface DaemonState {
+  config: ClusterConfig;
+  shuttingDown: boolean;
+  exitCode: number | null;
+}
+
+type Handler<E> = (e: E, s: DaemonState) => void;
+
+export async function runDaemon(config: ClusterConfig, deps: DaemonDeps): Promise<number> {
+  const { log } = deps;
+  const pid = deps.pid ?? process.pid;
+  const clock = deps.clock ?? realClock;
+
+  const held = acquirePidfile(deps.pidfile, pid);
+  if (!held.ok) {
+    log.log('info', `heartbeat: already running [pid ${held.pid}].`);
+    deps.onReady?.({ kind: 'already-running', pid: held.pid });
+    return 0;
+  }
+  // Heartbeat 3.0.6's start-up banner (BEHAVIOUR.md §3.1), then who we really are.
+  log.log('info', '**************************');
+  log.log('info', `Configuration validated. Starting heartbeat ${HEARTBEAT_COMPAT_VERSION}`);
+  log.log('info', `heartbeat: version ${HEARTBEAT_COMPAT_VERSION}`);
+  log.log('info', `heartbeat-ts ${deps.version} (node ${config.thisNode}, pid ${pid})`);
+
+  const state: DaemonState = { config, shuttingDown: false, exitCode: null };
+  const queue = new EventQueue<DaemonEvent>();
+  const uninstall = (deps.installSignals ?? installSignalHandlers)((e) => queue.push(e));
+  const started = clock.now();
+
+  const handlers: { [K in DaemonEvent['kind']]: Handler<Extract<DaemonEvent, { kind: K }>> } = {
+    shutdown(_e, s) {
+      if (s.shuttingDown) {
+        log.log('info', 'Heartbeat shutdown already underway.');
+        return;
+      }
+      s.shuttingDown = true;
+      log.log('info', `Heartbeat shutdown in progress. (${pid})`);
+      // Resource release and the peers' shutdown notice plug in here (cluster core, later).
+      log.log('info', `${s.config.thisNode} Heartbeat shutdown complete.`);
+      s.exitCode = 0;
+    },
+    reload(_e, s) {
+      log.reopen();
+      if (!deps.reloadConfig) return;
+      const r = deps.reloadConfig();
+      for (const i of r.issues) log.log(i.severity === 'error' ? 'error' : i.severity === 'warning' ? 'warn' : 'info', formatIssue(i));
+      if (r.config) {
+        s.config = r.config;
+        log.log('info', 'Configuration re-read (SIGHUP).');
+      } else {
+        log.log('error', 'Configuration error, configuration not reloaded.');
+      }
+    },
+    'debug-up'() {
+      log.setDebug(log.debugLevel() + 1);
+      log.log('info', `debug now set to ${log.debugLevel()} [pid ${pid}]`);
+    },
+    'debug-down'() {
+      log.setDebug(log.debugLevel() - 1);
+      log.log('info', `debug now set to ${log.debugLevel()} [pid ${pid}]`);
+    },
+  };
+
+  deps.onReady?.({ kind: 'ready', pid });
+  try {
+    while (state.exitCode === null) {
+      const e = await queue.next();
+      (handlers[e.kind] as Handler<DaemonEvent>)(e, state);
+    }
+  } finally {
+    uninstall();
+    removePidfile(deps.pidfile, pid);
+  }
+  log.log('debug', `ran for ${Math.round(clock.now() - started)} ms`);
+  return state.exitCode;
+}
+
+/** EX_SOFTWARE (keepalived's PROGRAM_ERROR): the peer takes over rather than us limping on. */
+export const CRASH_EXIT = 70;
+
+/**
+ * uncaughtException / unhandledRejection: one CRIT line written synchronously, pidfile removed,
+ * exit 70. Returns a function that removes the handlers (tests).
+ */
+export function installCrashHandlers(log: HaLog, pidfile: string | null, pid: number = process.pid): () => void {
+  const crash = (what: string) => (err: unknown) => {
+    const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    try {
+      log.logSync('crit', `${what}: ${text.replace(/\n\s*/g, ' | ')}. Emergency exit.`);
+      if (pidfile) removePidfile(pidfile, pid);
+    } finally {
+      process.exit(CRASH_EXIT);
+    }
+  };
+  const onException = crash('Uncaught exception');
+  const onRejection = crash('Unhandled promise rejection');
+  process.on('uncaughtException', onException);
+  process.on('unhandledRejection', onRejection);
+  return () => {
+    process.off('uncaughtException', onException);
+    process.off('unhandledRejection', onRejection);
+  };
+}
