@@ -1,0 +1,132 @@
+// The membership core: who is alive, on which links, with which generation and sequence numbers.
+// Pure and deterministic: no I/O, no timers, no Date. Time is the `at` of each event (monotonic ms);
+// randomness comes from cfg.rng. The daemon feeds events to handle() and carries out the effects.
+import type { ClusterConfig } from '../config/types.js';
+import type { Effect, MembershipConfig, MembershipEvent, MembershipStatus, NodeView } from './types.js';
+import { type CoreState, Out, deadInterval, newNode, newState } from './state.js';
+import { onMessage } from './receive.js';
+import { checkCommUp, emitSend, nextWake, onTick, sendStatus } from './timers.js';
+
+export class Membership {
+  private readonly s: CoreState;
+
+  constructor(cfg: MembershipConfig) {
+    this.s = newState(cfg);
+  }
+
+  /** Apply one event; returns the effects in the order they must be carried out, ending with a wake-at. */
+  handle(e: MembershipEvent): Effect[] {
+    const s = this.s;
+    const out = new Out();
+    if (s.stopped) return [];
+    switch (e.kind) {
+      case 'start':
+        if (!s.started) start(s, out, e.at);
+        break;
+      case 'send':
+        emitSend(s, out, e.fields, e.dest);
+        break;
+      case 'message':
+        if (s.started) onMessage(s, out, e.msg, e.link, e.at);
+        break;
+      case 'tick':
+        if (s.started) onTick(s, out, e.at);
+        break;
+      case 'dropped':
+        for (const l of s.drops.drop(e.reason, e.from, 'warn', e.detail ?? `Dropped packet from [${e.from}]: ${e.reason}`, e.at)) {
+          out.log(l.level, l.text);
+        }
+        break;
+      case 'stop':
+        s.stopped = true;
+        return out.effects;
+    }
+    const wake = nextWake(s);
+    if (wake !== undefined) out.push({ kind: 'wake-at', at: wake });
+    return out.effects;
+  }
+
+  /** A read-only snapshot for `heartbeat status`, cl_status and the control socket. */
+  status(): MembershipStatus {
+    const s = this.s;
+    const nodes: NodeView[] = [];
+    for (const name of [...s.cfg.pingNodes, ...s.cfg.nodes.filter((n) => n !== s.cfg.thisNode)]) {
+      const n = s.nodes.get(name);
+      if (!n) continue;
+      nodes.push({
+        name,
+        type: n.type,
+        status: n.status,
+        links: [...n.links.values()].map((l) => ({ name: l.name, status: l.status })),
+        generation: n.track.generation,
+        deadIntervalMs: deadInterval(s, n),
+      });
+    }
+    for (const n of s.nodes.values()) {
+      if (nodes.some((v) => v.name === n.name)) continue; // autojoined nodes come after the configured ones
+      const links = [...n.links.values()].map((l) => ({ name: l.name, status: l.status }));
+      nodes.push({ name: n.name, type: n.type, status: n.status, links, generation: n.track.generation, deadIntervalMs: deadInterval(s, n) });
+    }
+    nodes.push({
+      name: s.cfg.thisNode,
+      type: 'normal',
+      status: s.localStatus,
+      links: s.cfg.links.map((l) => ({ name: l, status: s.ownLinks.get(l) ?? 'up' })),
+      generation: s.cfg.generation,
+      deadIntervalMs: s.cfg.deadtimeMs,
+    });
+    return {
+      localStatus: s.localStatus,
+      commUp: s.commUp,
+      generation: s.cfg.generation,
+      hiseq: s.seq,
+      flowControl: s.flowControl,
+      nodes,
+      counters: { ...s.counters, dropped: { ...s.drops.counts } },
+    };
+  }
+}
+
+/** Status init then up go out at once (captures: seq 1 st=init, seq 2 st=up), then keepalive ticks. */
+function start(s: CoreState, out: Out, at: number): void {
+  s.started = true;
+  s.startAt = at;
+  for (const name of s.cfg.pingNodes) s.nodes.set(name, newNode(s, name, 'ping', at));
+  for (const name of s.cfg.nodes) if (name !== s.cfg.thisNode && !s.nodes.has(name)) s.nodes.set(name, newNode(s, name, 'normal', at));
+  sendStatus(s, out, at);
+  s.localStatus = 'up';
+  sendStatus(s, out, at);
+  out.log('info', "Local status now set to: 'up'");
+  s.nextStatusAt = at + s.cfg.keepaliveMs;
+  checkCommUp(s, out, at);
+}
+
+/** Membership settings from a loaded configuration. Link names are the media's local interfaces. */
+export function membershipConfigFrom(
+  c: ClusterConfig,
+  generation: number,
+  rng: () => number,
+  uuid?: Buffer,
+): MembershipConfig {
+  const h = c.haCf;
+  const links: string[] = [];
+  for (const m of h.media) {
+    const name = m.kind === 'serial' ? m.device : m.iface;
+    if (!links.includes(name)) links.push(name);
+  }
+  return {
+    thisNode: c.thisNode,
+    ...(uuid ? { uuid } : {}),
+    nodes: h.nodes,
+    pingNodes: h.pingNodes,
+    links,
+    keepaliveMs: h.keepaliveMs,
+    deadtimeMs: h.deadtimeMs,
+    warntimeMs: h.warntimeMs,
+    initdeadMs: h.initdeadMs,
+    deadpingMs: h.deadpingMs,
+    autojoin: h.autojoin,
+    generation,
+    rng,
+  };
+}

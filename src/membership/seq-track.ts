@@ -1,0 +1,127 @@
+// Per-peer sequence and generation tracking (Heartbeat's should_drop_message). Pure.
+// HEARTBEAT-WIRE.md §7: in-order accepted, same seq = duplicate, gap = "lost packet(s)" + NS_rexmit,
+// gap fill accepted, gap > SEQGAP resets, lower hg = replay, higher hg on a status = restart.
+import type { LogLine } from './drop-log.js';
+
+/** Half of the 500-message history (Heartbeat's SEQGAP). */
+export const SEQGAP = 250;
+/** Retransmission request cadence while a seq stays missing (Heartbeat: 250 ms). */
+export const REXMIT_REPEAT_MS = 250;
+export const REXMIT_MIN_DELAY_MS = 50;
+export const REXMIT_MAX_DELAY_MS = 250;
+/** Heartbeat's ACK_MSG_DIV. */
+export const ACK_DIV = 10;
+const MAX_MISSING = 500;
+
+export interface SeqTrack {
+  /** Last generation seen on a status message; 0 = none yet. */
+  generation: number;
+  /** Highest in-order seq; null = take the next one as it comes. */
+  lastSeq: number | null;
+  /**
+   * Highest seq seen before the track was reset by a death. Heartbeat forgets it (so a replayed old
+   * status could "return" a dead node); we keep it and refuse seqs at or below it. Deliberate difference.
+   */
+  floorSeq: number | null;
+  /** Missing seq -> when to send (again) its NS_rexmit. */
+  missing: Map<number, number>;
+  /** seq % 10 that triggers an NS_ackmsg, drawn once per peer. */
+  readonly ackTrigger: number;
+}
+
+export function newTrack(rng: () => number): SeqTrack {
+  return { generation: 0, lastSeq: null, floorSeq: null, missing: new Map(), ackTrigger: Math.floor(rng() * ACK_DIV) % ACK_DIV };
+}
+
+/** Forget sequence state, keeping the generation and a replay floor (after a death). */
+export function resetAfterDeath(t: SeqTrack): void {
+  const seen = Math.max(t.lastSeq ?? 0, t.floorSeq ?? 0);
+  t.floorSeq = seen > 0 ? seen : null;
+  t.lastSeq = null;
+  t.missing.clear();
+}
+
+export type SeqVerdict =
+  | { readonly action: 'keep'; readonly restart: boolean; readonly partition: boolean; readonly lost: number }
+  | { readonly action: 'duplicate' }
+  | { readonly action: 'replay'; readonly gen: number; readonly curgen: number };
+
+export interface SeqInput {
+  readonly node: string;
+  readonly seq: number;
+  readonly gen: number;
+  readonly isStatus: boolean;
+  readonly nodeDead: boolean;
+  readonly at: number;
+  readonly rng: () => number;
+}
+
+export function checkSeq(t: SeqTrack, m: SeqInput, logs: LogLine[]): SeqVerdict {
+  if (m.gen < t.generation) return { action: 'replay', gen: m.gen, curgen: t.generation };
+  let restart = false;
+  let partition = false;
+  if (m.isStatus) {
+    if (m.gen === t.generation && m.gen > 0 && m.nodeDead) {
+      if (t.floorSeq !== null && m.seq <= t.floorSeq) return { action: 'replay', gen: m.gen, curgen: t.generation };
+      partition = true;
+    } else if (m.gen > t.generation) {
+      restart = t.generation > 0;
+      t.lastSeq = null;
+      t.floorSeq = null;
+      t.missing.clear();
+      t.generation = m.gen;
+    }
+  }
+  if (t.lastSeq === null && t.floorSeq !== null && m.gen === t.generation && m.seq <= t.floorSeq) {
+    return { action: 'duplicate' };
+  }
+  if (t.lastSeq === null || m.seq === t.lastSeq + 1) {
+    t.lastSeq = m.seq;
+    return { action: 'keep', restart, partition, lost: 0 };
+  }
+  if (m.seq === t.lastSeq) return { action: 'duplicate' };
+  if (m.seq > t.lastSeq) {
+    const nlost = m.seq - (t.lastSeq + 1);
+    logs.push({ level: 'warn', text: `${nlost} lost packet(s) for [${m.node}] [${t.lastSeq}:${m.seq}]` });
+    if (nlost > SEQGAP) {
+      t.missing.clear();
+      logs.push({ level: 'warn', text: 'lost a lot of packets!' });
+    } else {
+      const delay = REXMIT_MIN_DELAY_MS + Math.floor(m.rng() * (REXMIT_MAX_DELAY_MS - REXMIT_MIN_DELAY_MS + 1));
+      for (let k = t.lastSeq + 1; k < m.seq; k++) t.missing.set(k, m.at + delay);
+      while (t.missing.size > MAX_MISSING) t.missing.delete(Math.min(...t.missing.keys()));
+    }
+    t.lastSeq = m.seq;
+    return { action: 'keep', restart, partition, lost: nlost };
+  }
+  if (t.missing.delete(m.seq)) {
+    if (t.missing.size === 0) logs.push({ level: 'info', text: `No pkts missing from ${m.node}!` });
+    return { action: 'keep', restart, partition, lost: 0 };
+  }
+  return { action: 'duplicate' };
+}
+
+/** Heartbeat's send_ack_if_needed: ACK seqs ending in the trigger digit, unless something below is missing. */
+export function ackNeeded(t: SeqTrack, seq: number): boolean {
+  const firstMissing = t.missing.size ? Math.min(...t.missing.keys()) : 0;
+  if (firstMissing !== 0 && seq > firstMissing) return false;
+  return seq % ACK_DIV === t.ackTrigger;
+}
+
+/** Seqs whose NS_rexmit is due now; each is re-armed REXMIT_REPEAT_MS later. */
+export function dueRexmits(t: SeqTrack, at: number): number[] {
+  const due: number[] = [];
+  for (const [seq, when] of t.missing) {
+    if (when <= at) {
+      due.push(seq);
+      t.missing.set(seq, at + REXMIT_REPEAT_MS);
+    }
+  }
+  return due.sort((a, b) => a - b);
+}
+
+export function nextRexmitDue(t: SeqTrack): number | undefined {
+  let due: number | undefined;
+  for (const when of t.missing.values()) if (due === undefined || when < due) due = when;
+  return due;
+}
