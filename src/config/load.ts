@@ -1,10 +1,100 @@
-// Placeholder until the config parser lands: the contract the CLI and daemon build on.
+// Reads ha.cf, haresources and authkeys from a directory, gathers the host facts the checks need
+// (interfaces, users, file modes, scripts) and returns every issue at once. The only file in
+// config/ that touches the file system.
+import { accessSync, constants, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { parseAuthkeys } from './authkeys.js';
+import { parseHaCf } from './ha-cf.js';
+import type { HostFacts } from './ha-cf.js';
+import { parseHaresources } from './haresources.js';
 import type { ConfigIssue, LoadOptions, LoadResult } from './types.js';
 
-export function loadConfig(opts: LoadOptions): LoadResult {
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function executable(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function systemInterfaces(): string[] {
+  try {
+    return readdirSync('/sys/class/net');
+  } catch {
+    return [];
+  }
+}
+
+function systemUsers(): ReadonlySet<string> | undefined {
+  const passwd = readText('/etc/passwd');
+  if (passwd === null) return undefined;
+  return new Set(passwd.split('\n').map((l) => l.split(':')[0] ?? '').filter(Boolean));
+}
+
+export function hostFacts(opts: LoadOptions): HostFacts {
+  const ifaces = opts.interfaces ?? systemInterfaces();
+  const users = systemUsers();
   return {
-    config: null,
-    issues: [{ file: `${opts.dir}/ha.cf`, line: 0, severity: 'error', message: 'configuration parser not built yet' }],
+    ...(ifaces.length > 0 ? { interfaces: new Set(ifaces) } : {}),
+    ...(users ? { users } : {}),
+    exists: (p: string) => existsSync(p),
+    executable,
+  };
+}
+
+export function loadConfig(opts: LoadOptions): LoadResult {
+  const dir = opts.dir.replace(/\/+$/, '') || '/';
+  const thisNode = (opts.nodeName ?? hostname()).toLowerCase();
+  const issues: ConfigIssue[] = [];
+  const haCfPath = `${dir}/ha.cf`;
+  const haCfText = readText(haCfPath);
+  if (haCfText === null) {
+    issues.push({ file: haCfPath, line: 0, severity: 'error', message: `Cannot open config file [${haCfPath}]` +
+      ` An annotated sample ${haCfPath} file is provided in the documentation.` });
+  }
+  const hc = parseHaCf(haCfText ?? '', { file: haCfPath, nodeName: thisNode, host: hostFacts(opts) });
+  if (haCfText !== null) issues.push(...hc.issues);
+
+  const resPath = `${dir}/haresources`;
+  const resText = readText(resPath);
+  if (resText === null) {
+    issues.push({ file: resPath, line: 0, severity: 'error', message: `Cannot open resources file [${resPath}]` });
+  }
+  const res = parseHaresources(resText ?? '', {
+    file: resPath,
+    ...(haCfText === null ? {} : { nodes: hc.haCf.nodes }),
+    scriptDirs: [`${dir}/resource.d`, opts.initDir ?? '/etc/init.d'],
+    executable,
+  });
+  issues.push(...res.issues);
+
+  const keyPath = `${dir}/authkeys`;
+  const keyText = readText(keyPath);
+  let mode: number | undefined;
+  try {
+    mode = statSync(keyPath).mode & 0o7777;
+  } catch {
+    mode = undefined;
+  }
+  const ak = keyText === null ? null : parseAuthkeys(keyText, { file: keyPath, ...(mode === undefined ? {} : { mode }) });
+  if (ak === null) issues.push({ file: keyPath, line: 0, severity: 'error', message: `Cannot open keyfile [${keyPath}].  Stop.` });
+  else issues.push(...ak.issues);
+
+  const failed = issues.some((i) => i.severity === 'error');
+  const authkeys = ak?.authkeys ?? null;
+  return {
+    config: failed || authkeys === null ? null : { dir, thisNode, haCf: hc.haCf, groups: res.groups, authkeys },
+    issues,
   };
 }
 

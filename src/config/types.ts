@@ -65,6 +65,12 @@ export interface HaCf {
   readonly autojoin: 'none' | 'other' | 'any';
   readonly hopfudge: number;
   readonly msgfmt: 'classic' | 'netstring';
+  /** Serial speed in force at the end of the file (each serial medium keeps its own `baud`). */
+  readonly baud?: number;
+  /** `watchdog` device, null when unset. */
+  readonly watchdog?: string | null;
+  /** `use_logd on`: log through logd instead of logfile/debugfile. */
+  readonly useLogd?: boolean;
   /** Every directive as read, in file order, for anything not modelled above. */
   readonly directives: readonly { readonly name: string; readonly args: readonly string[]; readonly where: Where }[];
 }
@@ -115,6 +121,11 @@ export interface LoadOptions {
   readonly nodeName?: string;
   /** Where resource scripts are searched besides DIR/resource.d (default /etc/init.d). */
   readonly initDir?: string;
+  /**
+   * Network interface names present on this host. Given: a medium on a missing interface is an
+   * error (as Heartbeat refuses it). Omitted: load.ts reads /sys/class/net; [] skips the check.
+   */
+  readonly interfaces?: readonly string[];
 }
 
 /** The result of validation: config is null when any issue is an error. */
