@@ -202,8 +202,8 @@ export class Lab {
     }
   }
 
-  /** One ping (1 s timeout): true when answered. */
-  ping(from: string, to: string, timeoutS = 1): boolean {
+  /** One ping: true when answered within timeoutS (fractions allowed by iputils). */
+  ping(from: string, to: string, timeoutS = 0.5): boolean {
     try {
       this.exec(from, 'ping', ['-n', '-q', '-c', '1', '-W', String(timeoutS), to]);
       return true;
@@ -213,7 +213,7 @@ export class Lab {
   }
 
   /** Loss fraction (0..1) of `count` fast pings, for measuring dropShare(). */
-  pingLoss(from: string, to: string, count = 200, intervalS = 0.005): number {
+  pingLoss(from: string, to: string, count = 200, intervalS = 0.002): number {
     let out: string;
     try {
       out = this.exec(from, 'ping', ['-n', '-q', '-c', String(count), '-i', String(intervalS), '-W', '1', to]);

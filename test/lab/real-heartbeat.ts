@@ -5,7 +5,7 @@
 // Heartbeat daemonises, so its mount/UTS/net namespaces live on in its processes: commands "on" the
 // node go through nsenter into the master's namespaces, and kill9() finds every process sharing the
 // master's mount namespace (never another heartbeat on the host).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lab, LabNode, NodeFiles } from './lab.js';
@@ -141,6 +141,12 @@ export class RealHeartbeat {
   /** cl_status with arguments, e.g. clStatus('rscstatus'); throws on non-zero exit. */
   clStatus(...args: string[]): string {
     return this.run('cl_status', args).trim();
+  }
+
+  /** cl_status without throwing: stdout, stderr and exit code (nodestatus of a dead node exits 1). */
+  clStatusRaw(...args: string[]): { stdout: string; stderr: string; code: number } {
+    const r = spawnSync('nsenter', ['-t', String(this.pid), '-m', '-u', '-n', '--', 'cl_status', ...args], { encoding: 'utf8' });
+    return { stdout: r.stdout.trim(), stderr: r.stderr.trim(), code: r.status ?? -1 };
   }
 
   standby(which: 'all' | 'foreign' | 'local' | 'failback' = 'all'): string {
