@@ -1,0 +1,128 @@
+// Shared machinery of the resource planner: the per-step context, sends with Heartbeat's own-message
+// loopback, stability, and the job queue that stands in for Heartbeat's resource-management children.
+// Pure: no I/O, no timers.
+import type { Level } from '../log/types.js';
+import type { HbMessage } from '../wire/types.js';
+import {
+  ALL_RSC,
+  FOREIGN_RSC,
+  LOCAL_RSC,
+  RSC_WORD,
+  msg,
+  type GroupHeld,
+  type Job,
+  type PlanEffect,
+  type PlanState,
+  type RscMask,
+  type RscStatus,
+  type RunningJob,
+} from './plan-types.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type MutState = Omit<Mutable<PlanState>, 'groups' | 'queue'> & { groups: GroupHeld[]; queue: Job[] };
+
+export interface Ctx {
+  readonly s: MutState;
+  readonly fx: PlanEffect[];
+  readonly at: number;
+  /** Our own messages, delivered back to us after the current handler, as Heartbeat's loopback does. */
+  readonly selfQueue: HbMessage[];
+  /** For a 'give' job: whether we held the group when it began. */
+  giveWeOwn?: boolean;
+}
+
+export function log(c: Ctx, level: Level, text: string): void {
+  c.fx.push({ kind: 'log', level, text });
+}
+
+export const nice = (s: MutState | PlanState): boolean => s.cfg.autoFailback !== 'legacy';
+export const word = (m: RscMask): string => RSC_WORD[m];
+
+/** Send a message; types Heartbeat acts on when they come back from itself are queued for self-delivery. */
+export function send(c: Ctx, m: HbMessage, self = true): void {
+  c.fx.push({ kind: 'send', msg: m });
+  if (self) c.selfQueue.push(m);
+}
+
+/** hb_send_resources_held(): only in nice_failback (auto_failback on|off) mode. */
+export function sendResourcesHeld(c: Ctx, stable: boolean, comment?: string): void {
+  if (!nice(c.s)) return;
+  const pairs: [string, string][] = [
+    ['t', 'resource'],
+    ['rsc_hold', word(c.s.iHold)],
+    ['rtype', 'full'],
+    ['isstable', stable ? '1' : '0'],
+  ];
+  if (comment !== undefined) pairs.push(['info', comment]);
+  send(c, msg(...pairs));
+}
+
+/** AnnounceTakeover(): the start-up line, once, when both halves of the initial work are done. */
+export function announce(c: Ctx, reason: string): void {
+  const s = c.s;
+  if (s.announced || !s.localDone || !s.foreignDone) return;
+  log(c, 'info', `Initial resource acquisition complete (${reason})`);
+  s.announced = true;
+}
+
+export function jobsIdle(s: MutState | PlanState): boolean {
+  return s.job === null && s.queue.length === 0;
+}
+
+/** hb_rsc_isstable(): what cl_status rscstatus shows as a class instead of "transition". */
+export function isStable(s: MutState | PlanState): boolean {
+  if (!nice(s)) return jobsIdle(s);
+  if (s.shutdownInProgress && s.rstate === 'init') return true;
+  return (
+    s.otherStable &&
+    !s.takeoverInProgress &&
+    s.standby === 'not' &&
+    s.standbyDeadline === 0 &&
+    jobsIdle(s) &&
+    (s.rstate === 'stable' || s.rstate === 'shutdown' || s.rstate === 'init')
+  );
+}
+
+export function rscStatusOf(s: MutState | PlanState): RscStatus {
+  return isStable(s) ? (RSC_WORD[s.iHold] ?? 'none') : 'transition';
+}
+
+/** Group indexes of a class, seen from this node: local = ours in haresources, foreign = the peer's. */
+export function groupsOf(s: MutState, set: RscMask): number[] {
+  const out: number[] = [];
+  s.cfg.groups.forEach((g, i) => {
+    const mine = g.node === s.cfg.thisNode;
+    if ((mine && set & LOCAL_RSC) || (!mine && set & FOREIGN_RSC)) out.push(i);
+  });
+  return out;
+}
+
+export function groupsOfNode(s: MutState, node: string): number[] {
+  const out: number[] = [];
+  s.cfg.groups.forEach((g, i) => {
+    if (g.node === node) out.push(i);
+  });
+  return out;
+}
+
+/** Starts in haresources order, stops in reverse; operations that would change nothing are left out. */
+export function startSteps(s: MutState, groups: readonly number[]): RunningJob['steps'] {
+  return groups.filter((g) => s.groups[g] !== 'yes').map((g) => ({ op: 'start' as const, group: g }));
+}
+export function stopSteps(s: MutState, groups: readonly number[]): RunningJob['steps'] {
+  return [...groups]
+    .reverse()
+    .filter((g) => s.groups[g] !== 'no')
+    .map((g) => ({ op: 'stop' as const, group: g }));
+}
+
+export function enqueue(c: Ctx, job: Job): void {
+  c.s.queue.push(job);
+}
+
+export function emitStep(c: Ctx, step: RunningJob['steps'][number]): void {
+  const key = c.s.cfg.groups[step.group]?.key ?? '';
+  c.fx.push(step.op === 'start' ? { kind: 'start-group', group: step.group, key } : { kind: 'stop-group', group: step.group, key });
+}
+
+export const ALL: RscMask = ALL_RSC;

@@ -1,0 +1,172 @@
+// The jobs that replace Heartbeat's resource-management children (req_our_resources, go_standby,
+// mach_down, hb_giveup_resources, rc.d/ip-request[-resp]). One job at a time, one group operation at a
+// time, so a group never has two operations running. Pure: no I/O, no timers.
+import {
+  announce,
+  emitStep,
+  groupsOf,
+  groupsOfNode,
+  log,
+  nice,
+  send,
+  sendResourcesHeld,
+  startSteps,
+  stopSteps,
+  word,
+  type Ctx,
+} from './plan-core.js';
+import { ALL_RSC, FOREIGN_RSC, LOCAL_RSC, msg, type Job, type PlanEvent, type RscMask, type RunningJob } from './plan-types.js';
+
+const RSC_MGR = '/usr/share/heartbeat/ResourceManager';
+
+/** go_standby(): which groups a standby job acts on ("actresources"). */
+function actOn(who: 'me' | 'other', set: RscMask): RscMask {
+  if (set === FOREIGN_RSC) return who === 'me' ? FOREIGN_RSC : LOCAL_RSC;
+  if (set === LOCAL_RSC) return who === 'me' ? LOCAL_RSC : FOREIGN_RSC;
+  return ALL_RSC;
+}
+
+function begin(c: Ctx, job: Job): RunningJob['steps'] {
+  const s = c.s;
+  const me = s.cfg.thisNode;
+  switch (job.kind) {
+    case 'req-our': {
+      const local = groupsOf(s, LOCAL_RSC);
+      const steps = startSteps(s, local);
+      // req_resource: alone or nice_failback -> pretend the owner agreed (ip-request-resp to self);
+      // legacy with the peer up -> ask it politely with ip-request and wait for its answer.
+      const ask = !nice(s) && s.peerUp;
+      for (const st of steps) {
+        const key = s.cfg.groups[st.group]?.key ?? '';
+        if (ask) send(c, msg(['t', 'ip-request'], ['ipaddr', key]), false);
+        else send(c, msg(['t', 'ip-request-resp'], ['dest', me], ['ipaddr', key], ['weown', 'yes'], ['ok', 'OK']), false);
+      }
+      if (local.length === 0) log(c, 'info', `No local resources [${RSC_MGR} listkeys ${me}] to acquire.`);
+      else log(c, 'info', 'Local Resource acquisition completed.');
+      sendResourcesHeld(c, true, 'req_our_resources()');
+      return ask ? [] : steps;
+    }
+    case 'standby': {
+      const act = actOn(job.who, job.set);
+      log(c, 'info', `${job.who === 'me' ? 'give up' : 'acquire'} ${word(act)} HA resources (standby).`);
+      const gs = groupsOf(s, act);
+      return job.who === 'me' ? stopSteps(s, gs) : startSteps(s, gs);
+    }
+    case 'mach-down': {
+      const gs = groupsOfNode(s, job.node);
+      for (const g of gs) log(c, 'info', `Taking over resource group ${s.cfg.groups[g]?.key ?? ''}`);
+      return startSteps(s, gs);
+    }
+    case 'giveup-all':
+      log(c, 'info', 'Giving up all HA resources.');
+      return stopSteps(s, s.cfg.groups.map((_, i) => i));
+    case 'take':
+      return startSteps(s, [job.group]);
+    case 'give':
+      c.giveWeOwn = s.groups[job.group] !== 'no';
+      return stopSteps(s, [job.group]);
+    case 'heal': {
+      // Split-brain rule: the preferred node of each group keeps it; the other releases it.
+      const keep = groupsOfNode(s, me).filter((g) => s.groups[g] !== 'no');
+      for (const g of keep) c.fx.push({ kind: 'reannounce', group: g, key: s.cfg.groups[g]?.key ?? '' });
+      return stopSteps(s, groupsOf(s, FOREIGN_RSC));
+    }
+  }
+}
+
+function finish(c: Ctx, job: Job, weOwn: boolean): void {
+  const s = c.s;
+  switch (job.kind) {
+    case 'req-our':
+      // RscMgmtProcessDied("req_our_resources")
+      s.localDone = true;
+      announce(c, 'req_our_resources');
+      return;
+    case 'standby': {
+      const act = actOn(job.who, job.set);
+      log(c, 'info', `${word(act)} HA resource ${job.who === 'me' ? 'release' : 'acquisition'} completed (standby).`);
+      send(c, msg(['t', 'ask_resources'], ['rsc_hold', word(s.standbyType)], ['info', 'done']));
+      return;
+    }
+    case 'mach-down':
+      if (nice(s)) {
+        // The mach_down script's message; Heartbeat notes the takeover when it comes back to itself.
+        send(c, msg(['t', 'resource'], ['rsc_hold', 'foreign'], ['info', 'mach_down']));
+      } else {
+        s.foreignDone = true;
+        announce(c, 'status');
+      }
+      log(c, 'info', `mach_down takeover complete for node ${job.node}.`);
+      return;
+    case 'giveup-all':
+      log(c, 'info', 'All HA resources relinquished.');
+      send(c, msg(['t', 'shutdone'], ['st', 'dead']), false);
+      c.fx.push({ kind: 'shutdown-complete' });
+      return;
+    case 'take':
+      return;
+    case 'give': {
+      const key = s.cfg.groups[job.group]?.key ?? '';
+      send(c, msg(['t', 'ip-request-resp'], ['dest', s.cfg.peer], ['ipaddr', key], ['weown', weOwn ? 'yes' : 'no'], ['ok', 'OK']), false);
+      return;
+    }
+    case 'heal':
+      s.iHold = LOCAL_RSC;
+      sendResourcesHeld(c, true);
+      return;
+  }
+}
+
+/** Start queued jobs while nothing runs. Returns true when it did something. */
+export function pump(c: Ctx): boolean {
+  let did = false;
+  while (c.s.job === null && c.s.queue.length > 0) {
+    const job = c.s.queue.shift() as Job;
+    did = true;
+    c.giveWeOwn = undefined;
+    const steps = begin(c, job);
+    const first = steps[0];
+    if (first === undefined) {
+      finish(c, job, c.giveWeOwn ?? false);
+      continue;
+    }
+    c.s.job = c.giveWeOwn === undefined ? { job, steps } : { job, steps, weOwn: c.giveWeOwn };
+    emitStep(c, first);
+  }
+  return did;
+}
+
+type GroupDone = Extract<PlanEvent, { kind: 'group-done' }>;
+
+/** A start/stop finished: record it, run the job's next step or finish the job. */
+export function onGroupDone(c: Ctx, e: GroupDone): void {
+  const s = c.s;
+  const key = s.cfg.groups[e.group]?.key ?? `#${e.group}`;
+  if (e.op === 'start') {
+    if (e.ok) s.groups[e.group] = 'yes';
+    else {
+      log(c, 'crit', `Giving up resources due to failure of ${e.failed ?? key}`);
+      s.groups[e.group] = e.rolledBack === false ? 'failed' : 'no';
+      if (e.rolledBack === false) log(c, 'error', `Resource group ${key} could not be stopped again: state unknown.`);
+    }
+  } else if (e.ok) s.groups[e.group] = 'no';
+  else {
+    s.groups[e.group] = 'failed';
+    log(c, 'error', `Resource group ${key} failed to stop: state unknown.`);
+  }
+  const run = s.job;
+  const head = run?.steps[0];
+  if (run === null || head === undefined || head.group !== e.group || head.op !== e.op) {
+    log(c, 'warn', `Unexpected ${e.op} result for resource group ${key}.`);
+    return;
+  }
+  const rest = run.steps.slice(1);
+  const next = rest[0];
+  if (next !== undefined) {
+    s.job = { ...run, steps: rest };
+    emitStep(c, next);
+    return;
+  }
+  s.job = null;
+  finish(c, run.job, run.weOwn ?? false);
+}

@@ -1,0 +1,163 @@
+// The hb_standby / hb_takeover handshake (ask_resources me -> other -> done), as in Heartbeat's
+// ask_for_resources(), go_standby() and PerformAutoFailback(). Pure: no I/O, no timers.
+import { enqueue, log, nice, send, sendResourcesHeld, word, announce, type Ctx } from './plan-core.js';
+import { ALL_RSC, FOREIGN_RSC, LOCAL_RSC, encodeRsc, msg, type RscMask, type StandbyPhase, type StandbyWhich } from './plan-types.js';
+
+const PHASE_NO: Readonly<Record<StandbyPhase, number>> = { not: 0, me: 1, other: 2, done: 3 };
+
+/** go_standby(): ME gives up `set`, OTHER acquires what the other side gives up. */
+export function goStandby(c: Ctx, who: 'me' | 'other', set: RscMask): void {
+  const s = c.s;
+  if (who === 'me') {
+    // Tell the peer at once that we are no longer stable and no longer hold `set`.
+    s.otherStable = false;
+    s.iHold = (s.iHold & ~set) as RscMask;
+    sendResourcesHeld(c, false, 'standby');
+  }
+  enqueue(c, { kind: 'standby', who, set });
+}
+
+export function sendStandby(c: Ctx, phase: 'me' | 'other' | 'done'): void {
+  send(c, msg(['t', 'ask_resources'], ['rsc_hold', word(c.s.standbyType)], ['info', phase]));
+}
+
+/** ask_for_resources(): one ask_resources message, from the peer or from ourselves. */
+export function askForResources(c: Ctx, f: Map<string, string>, fromMe: boolean): void {
+  const s = c.s;
+  if (!nice(s)) {
+    log(c, 'info', 'Standby mode only implemented when nice_failback on');
+    return;
+  }
+  if (s.rstate === 'shutdown') return;
+  const info = f.get('info');
+  const from = fromMe ? s.cfg.thisNode : s.cfg.peer;
+  const hold = f.get('rsc_hold');
+  const rtype: RscMask = hold === undefined ? ALL_RSC : encodeRsc(hold);
+  if (info === undefined) {
+    log(c, 'error', 'Received standby message without info/from');
+    return;
+  }
+  if (s.standbyDeadline !== 0 && c.at < s.standbyDeadline && info === 'me') {
+    const secs = Math.ceil((s.standbyDeadline - c.at) / 1000);
+    log(c, 'warn', `Standby in progress- new request from ${from} ignored [${secs} seconds left]`);
+    return;
+  }
+  const orig = s.standby;
+  let ignored = false;
+  switch (s.standby) {
+    case 'not':
+      if (!s.otherStable) {
+        log(c, 'warn', `standby message [${info}] from ${from} ignored.  Other side is in flux.`);
+        return;
+      }
+      if (s.rstate !== 'stable') {
+        log(c, 'warn', `standby message [${info}] from ${from} ignored.  local resources in flux.`);
+        return;
+      }
+      s.standbyType = rtype;
+      if (info !== 'me') {
+        ignored = true;
+        break;
+      }
+      s.otherStable = false;
+      log(c, 'info', `${from} wants to go standby [${word(rtype)}]`);
+      if (fromMe) {
+        s.standbyDeadline = c.at + s.cfg.standbyReplyTimeoutMs;
+        s.standby = 'me';
+      } else {
+        s.standby = 'other';
+        sendStandby(c, 'other');
+        s.standbyDeadline = c.at + s.cfg.standbyRunTimeoutMs;
+      }
+      break;
+    case 'me':
+      if (!fromMe) {
+        s.standbyType = rtype;
+        s.standbyDeadline = c.at + s.cfg.standbyRunTimeoutMs;
+        if (info === 'other') {
+          log(c, 'info', `standby: ${from} can take our ${word(rtype)} resources`);
+          goStandby(c, 'me', rtype);
+        } else ignored = true;
+      } else if (info === 'done') {
+        log(c, 'info', `Local standby process completed [${word(rtype)}].`);
+        s.standby = 'done';
+        s.iHold = (s.iHold & ~s.standbyType) as RscMask;
+        s.standbyDeadline = c.at + s.cfg.standbyRunTimeoutMs;
+      } else ignored = true;
+      break;
+    case 'other':
+      s.standbyType = rtype;
+      if (info === 'done') {
+        s.standbyDeadline = c.at + s.cfg.standbyRunTimeoutMs;
+        if (!fromMe) {
+          log(c, 'info', `standby: acquire [${word(rtype)}] resources from ${from}`);
+          goStandby(c, 'other', s.standbyType);
+          s.standby = 'done';
+        } else ignored = true;
+      } else if (!fromMe || info !== 'other') ignored = true;
+      break;
+    case 'done':
+      s.standbyType = rtype;
+      if (info !== 'done') {
+        ignored = true;
+        break;
+      }
+      s.standbyDeadline = 0;
+      s.standby = 'not';
+      if (fromMe) {
+        log(c, 'info', `Standby resource acquisition done [${word(rtype)}].`);
+        if (s.cfg.autoFailback === 'on') {
+          s.localDone = true;
+          announce(c, 'auto_failback');
+        }
+        const rup = rtype === LOCAL_RSC ? FOREIGN_RSC : rtype === FOREIGN_RSC ? LOCAL_RSC : rtype;
+        s.iHold = (s.iHold | rup) as RscMask;
+      } else {
+        log(c, 'info', `Other node completed standby takeover of ${word(rtype)} resources.`);
+      }
+      sendResourcesHeld(c, true);
+      break;
+  }
+  if (ignored) log(c, 'error', `Ignored standby message '${info}' from ${from} in state ${PHASE_NO[orig]}`);
+}
+
+/** hb_standby [which]: the script logs, then writes ask_resources ... info=me for everyone, us included. */
+export function adminStandby(c: Ctx, which: StandbyWhich): void {
+  const what = which === 'failback' ? 'foreign' : which;
+  log(c, 'info', `Going standby [${what}].`);
+  send(c, msg(['t', 'ask_resources'], ['rsc_hold', what], ['info', 'me']));
+}
+
+/** rc.d/hb_takeover on the receiving node: run hb_standby with local<->foreign swapped.
+ *  `failback` matches no case in the script, so hb_standby runs without argument (= all): kept as is. */
+export function peerTakeover(c: Ctx, hold: string | undefined): void {
+  const mapped: StandbyWhich = hold === 'local' ? 'foreign' : hold === 'foreign' ? 'local' : 'all';
+  adminStandby(c, mapped);
+}
+
+/** PerformAutoFailback(): the holder of foreign groups offers them back (standby foreign). */
+export function performAutoFailback(c: Ctx): void {
+  const s = c.s;
+  if (s.shutdownInProgress || (s.iHold & FOREIGN_RSC) === 0 || !s.needsFailback || s.cfg.autoFailback !== 'on') {
+    s.needsFailback = false;
+    return;
+  }
+  if (s.standby !== 'not' || !s.otherStable || s.rstate !== 'stable') {
+    log(c, 'debug', 'Auto failback delayed.');
+    s.autoFailbackRetryAt = c.at + 1000;
+    return;
+  }
+  s.standbyType = FOREIGN_RSC;
+  sendStandby(c, 'me');
+  s.needsFailback = false;
+}
+
+/** The standby timer (Heartbeat checks it on every message; we also check on ticks). */
+export function checkStandbyTimer(c: Ctx): void {
+  const s = c.s;
+  if (s.standbyDeadline === 0 || c.at < s.standbyDeadline) return;
+  s.standbyDeadline = 0;
+  s.otherStable = true;
+  s.standby = 'not';
+  log(c, 'warn', 'No reply to standby request.  Standby request cancelled.');
+}

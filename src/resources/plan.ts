@@ -1,0 +1,484 @@
+// Pure v1 resource planner: who holds which haresources group, wire-compatible with Heartbeat 3.0.6
+// (hb_resource.c: process_resources, req_our_resources, hb_rsc_recover_dead_resources, takeover_from_node,
+// hb_giveup_resources). Pure: no I/O, no timers; time comes in as `at`, the daemon arms `wake-at`.
+//
+// Deviations from Heartbeat, on purpose:
+// - Shutdown waits only for our own running group operations, never for the peer (Heartbeat can hang
+//   in "transition" for ever, BEHAVIOUR.md Q1).
+// - Partition return: Heartbeat restarts itself completely. We keep the groups whose preferred node
+//   (first word of the haresources line) is us, re-announce them, and release the others; both sides
+//   compute the same rule, so each group ends with exactly one holder. A real Heartbeat peer restarts
+//   anyway and its shutdone hands us the rest.
+// - Peer restarted with a new generation while it held our groups (crash + fast restart): it holds
+//   nothing now, so we take our own groups back at once instead of leaving them orphaned.
+// - Group operations run one at a time (Heartbeat's children may overlap, BEHAVIOUR.md Q15).
+import {
+  announce,
+  enqueue,
+  isStable,
+  jobsIdle,
+  log,
+  nice,
+  rscStatusOf,
+  send,
+  sendResourcesHeld,
+  type Ctx,
+  type MutState,
+} from './plan-core.js';
+import { onGroupDone, pump } from './plan-jobs.js';
+import {
+  adminStandby,
+  askForResources,
+  checkStandbyTimer,
+  goStandby,
+  peerTakeover,
+  performAutoFailback,
+} from './plan-standby.js';
+import {
+  ALL_RSC,
+  FOREIGN_RSC,
+  LOCAL_RSC,
+  NO_RSC,
+  encodeRsc,
+  fieldsOf,
+  msg,
+  type Job,
+  type PlanConfig,
+  type PlanEffect,
+  type PlanEvent,
+  type PlanState,
+  type RscMask,
+  type RscStatus,
+} from './plan-types.js';
+
+export * from './plan-types.js';
+
+export function initPlan(cfg: PlanConfig): PlanState {
+  const s: PlanState = {
+    cfg,
+    rstate: 'init',
+    iHold: NO_RSC,
+    otherHolds: NO_RSC,
+    otherStable: false,
+    standby: 'not',
+    standbyType: ALL_RSC,
+    standbyDeadline: 0,
+    takeoverInProgress: false,
+    needsFailback: false,
+    autoFailbackRetryAt: 0,
+    localDone: false,
+    foreignDone: false,
+    announced: false,
+    rscrcvdDeadline: 0,
+    peerUp: false,
+    peerAnyPackets: false,
+    peerHasResources: false,
+    needsShutdown: false,
+    shutdownInProgress: false,
+    groups: cfg.groups.map(() => 'no' as const),
+    job: null,
+    queue: [],
+    lastStatus: 'transition',
+  };
+  return { ...s, lastStatus: rscStatusOf(s) };
+}
+
+/** cl_status rscstatus: none|local|foreign|all, or transition while anything moves. */
+export function rscStatus(s: PlanState): RscStatus {
+  return rscStatusOf(s);
+}
+
+/** Groups this node runs now (haresources indexes). */
+export function heldGroups(s: PlanState): number[] {
+  return s.groups.flatMap((g, i) => (g === 'no' ? [] : [i]));
+}
+
+export function stepPlan(state: PlanState, e: PlanEvent): { state: PlanState; effects: PlanEffect[] } {
+  const s: MutState = { ...state, groups: [...state.groups], queue: [...state.queue] };
+  const c: Ctx = { s, fx: [], at: e.at, selfQueue: [] };
+  checkStandbyTimer(c);
+  handle(c, e);
+  settle(c);
+  const status = rscStatusOf(s);
+  if (status !== s.lastStatus) {
+    s.lastStatus = status;
+    c.fx.push({ kind: 'rscstatus', value: status });
+  }
+  const wake = nextWake(s);
+  if (wake !== null) c.fx.push({ kind: 'wake-at', at: wake });
+  return { state: s, effects: c.fx };
+}
+
+function handle(c: Ctx, e: PlanEvent): void {
+  const s = c.s;
+  switch (e.kind) {
+    case 'comm-up':
+      return commUp(c, e.peerUp);
+    case 'peer-dead':
+      return peerDead(c);
+    case 'peer-restarted':
+      return peerRestarted(c);
+    case 'partition-return':
+      return partitionReturn(c);
+    case 'message':
+      if (e.from === s.cfg.peer) s.peerAnyPackets = true;
+      return onMessage(c, fieldsOf(e.msg), e.from === s.cfg.thisNode);
+    case 'standby':
+      return adminStandby(c, e.which);
+    case 'takeover':
+      send(c, msg(['t', 'hb_takeover'], ['rsc_hold', e.which], ['src', s.cfg.thisNode]), false);
+      return;
+    case 'ipfail-giveup':
+      // ipfail's giveup(): an API client message, so src sits before info (as captured in s5).
+      send(
+        c,
+        msg(
+          ['t', 'ask_resources'],
+          ['rsc_hold', e.which],
+          ['src', s.cfg.thisNode],
+          ['info', 'me'],
+          ['from_id', 'ipfail'],
+          ['to_id', 'ipfail'],
+          ['client_gen', '0'],
+        ),
+      );
+      return;
+    case 'shutdown':
+      return giveupResources(c);
+    case 'group-done':
+      return onGroupDone(c, e);
+    case 'tick':
+      return tick(c);
+  }
+}
+
+/** Deliver our own messages back to ourselves and start queued jobs until nothing is left. */
+function settle(c: Ctx): void {
+  for (let guard = 0; guard < 1000; guard++) {
+    const m = c.selfQueue.shift();
+    if (m !== undefined) {
+      onMessage(c, fieldsOf(m), true);
+      continue;
+    }
+    if (!pump(c)) break;
+  }
+  if (c.s.needsShutdown) giveupResources(c);
+  for (let m = c.selfQueue.shift(); m !== undefined; m = c.selfQueue.shift()) onMessage(c, fieldsOf(m), true);
+  pump(c);
+}
+
+function nextWake(s: MutState): number | null {
+  const ts = [s.standbyDeadline, s.autoFailbackRetryAt, s.rstate === 'rscrcvd' ? s.rscrcvdDeadline : 0].filter((t) => t > 0);
+  return ts.length === 0 ? null : Math.min(...ts);
+}
+
+function tick(c: Ctx): void {
+  const s = c.s;
+  if (s.autoFailbackRetryAt !== 0 && c.at >= s.autoFailbackRetryAt) {
+    s.autoFailbackRetryAt = 0;
+    performAutoFailback(c);
+  }
+  // RQSTDELAY: in RSCRCVD nobody became stable; take our local groups (this, not initdead, is what
+  // ended the both-starting wait in s1: bravo logged it 10 s after alpha's resource message).
+  if (s.rstate === 'rscrcvd' && s.rscrcvdDeadline !== 0 && c.at >= s.rscrcvdDeadline && !s.shutdownInProgress) {
+    log(c, 'info', 'local resource transition completed.');
+    s.rstate = 'stable';
+    reqOurResources(c, false);
+    sendResourcesHeld(c, true);
+  }
+}
+
+/** comm_up_resource_action(). */
+function commUp(c: Ctx, peerUp: boolean): void {
+  const s = c.s;
+  s.peerUp = peerUp;
+  if (peerUp) {
+    s.foreignDone = true; // no dead node: no foreign takeover work to do
+    s.peerAnyPackets = true;
+    s.peerHasResources = true;
+  }
+  if (nice(s)) {
+    send(c, msg(['t', 'starting']), false);
+    s.rstate = 'starting';
+  } else {
+    s.rstate = 'stable';
+    reqOurResources(c, false);
+  }
+}
+
+/** req_our_resources(getthemanyway). */
+export function reqOurResources(c: Ctx, anyway: boolean): void {
+  const s = c.s;
+  if (s.shutdownInProgress) return;
+  if (nice(s)) {
+    const taken = (s.otherHolds & FOREIGN_RSC) !== 0 || (s.iHold & LOCAL_RSC) !== 0;
+    if (taken && !anyway && s.standby === 'not') {
+      log(c, 'info', 'Local Resource acquisition completed. (none)');
+      return;
+    }
+    s.iHold = (s.iHold | LOCAL_RSC) as RscMask;
+  }
+  enqueue(c, { kind: 'req-our' });
+}
+
+const upd = (full: boolean, cur: RscMask, up: RscMask): RscMask => (full ? up : up === NO_RSC ? NO_RSC : ((up | cur) as RscMask));
+
+function onMessage(c: Ctx, f: Map<string, string>, fromMe: boolean): void {
+  const s = c.s;
+  const t = f.get('t');
+  switch (t) {
+    case 'starting':
+    case 'resource':
+      return processResources(c, t, f, fromMe);
+    case 'ask_resources':
+      return askForResources(c, f, fromMe);
+    case 'hb_takeover':
+      if (!fromMe) peerTakeover(c, f.get('rsc_hold'));
+      return;
+    case 'shutdone':
+      if (!fromMe) shutdone(c);
+      return;
+    case 'ip-request':
+      if (!fromMe) ipRequest(c, f.get('ipaddr'));
+      return;
+    case 'ip-request-resp':
+      if (!fromMe && f.get('dest') === s.cfg.thisNode) ipRequestResp(c, f);
+      return;
+    default:
+      return;
+  }
+}
+
+/** process_resources() for starting and resource messages (nice_failback only). */
+function processResources(c: Ctx, type: 'starting' | 'resource', f: Map<string, string>, fromMe: boolean): void {
+  const s = c.s;
+  if (!nice(s)) return;
+  let newr = s.rstate;
+  if (type === 'starting' && !fromMe) {
+    if (s.rstate === 'starting') {
+      newr = 'bothstarting';
+      s.foreignDone = true;
+      announce(c, 'HB_R_BOTHSTARTING');
+    } else if (s.rstate !== 'rscrcvd' && s.rstate !== 'stable' && s.rstate !== 'shutdown') {
+      log(c, 'error', `Received 'starting' message in state ${stateNo(s.rstate)}`);
+      return;
+    }
+    s.otherStable = false;
+    if (s.takeoverInProgress) log(c, 'warn', 'T_STARTING received during takeover.');
+    sendResourcesHeld(c, s.rstate === 'stable');
+  }
+  if (type === 'resource') {
+    const n = encodeRsc(f.get('rsc_hold'));
+    const full = f.get('rtype') === 'full';
+    if (s.rstate === 'starting' || s.rstate === 'bothstarting') {
+      newr = 'rscrcvd';
+      if (s.cfg.autoFailback === 'off') {
+        s.foreignDone = true;
+        announce(c, 'T_RESOURCES');
+      }
+    } else if (s.rstate === 'init') {
+      log(c, 'error', `resource message received in state ${stateNo(s.rstate)}`);
+      return;
+    }
+    if (!fromMe) newr = peerResource(c, f, n, full, newr);
+    else ownResource(c, f.get('info'), n, full, (r) => (newr = r));
+  }
+  s.rstate = newr;
+  if (s.rstate === 'rscrcvd' && s.rscrcvdDeadline === 0) s.rscrcvdDeadline = c.at + s.cfg.rscrcvdDelayMs;
+  audit(c);
+}
+
+function peerResource(c: Ctx, f: Map<string, string>, n: RscMask, full: boolean, newr: MutState['rstate']): MutState['rstate'] {
+  const s = c.s;
+  s.otherHolds = upd(full, s.otherHolds, n);
+  const st = f.get('isstable');
+  if (st === '1') {
+    if (!s.otherStable) {
+      log(c, 'info', 'remote resource transition completed.');
+      s.otherStable = true;
+      sendResourcesHeld(c, s.rstate === 'stable');
+      performAutoFailback(c);
+    }
+  } else if (st !== undefined) s.otherStable = false;
+  if (s.rstate !== 'stable' && s.rstate !== 'shutdown' && s.otherStable) {
+    log(c, 'info', 'remote resource transition completed.');
+    reqOurResources(c, false);
+    newr = 'stable';
+    sendResourcesHeld(c, true);
+    performAutoFailback(c);
+    s.foreignDone = true;
+    if (s.cfg.autoFailback !== 'on' && (s.otherHolds & FOREIGN_RSC) !== 0) s.localDone = true;
+    announce(c, 'T_RESOURCES(them)');
+  }
+  return newr;
+}
+
+function ownResource(c: Ctx, info: string | undefined, n: RscMask, full: boolean, setState: (r: MutState['rstate']) => void): void {
+  const s = c.s;
+  s.iHold = upd(full, s.iHold, n);
+  if ((s.iHold & LOCAL_RSC) !== 0) {
+    s.localDone = true;
+    announce(c, 'T_RESOURCES(us)');
+  }
+  if (info === 'mach_down') {
+    log(c, 'info', 'mach_down takeover complete.');
+    s.takeoverInProgress = false;
+    s.iHold = (s.iHold | FOREIGN_RSC) as RscMask;
+    s.needsFailback = true;
+    s.otherStable = true;
+    s.foreignDone = true;
+    announce(c, 'mach_down');
+  } else if (info === 'shutdown') setState('shutdown');
+}
+
+function stateNo(r: MutState['rstate']): number {
+  return ['init', 'starting', 'bothstarting', 'rscrcvd', 'stable', 'shutdown'].indexOf(r);
+}
+
+/** AuditResources(): only the double-ownership alarms. */
+function audit(c: Ctx): void {
+  const s = c.s;
+  if ((s.iHold & LOCAL_RSC) !== 0 && (s.otherHolds & FOREIGN_RSC) !== 0) log(c, 'error', 'Both machines own our resources!');
+  if ((s.otherHolds & LOCAL_RSC) !== 0 && (s.iHold & FOREIGN_RSC) !== 0) log(c, 'error', 'Both machines own foreign resources!');
+}
+
+/** HBDoMsg_T_SHUTDONE from the peer: take everything now, without waiting for deadtime. */
+function shutdone(c: Ctx): void {
+  const s = c.s;
+  let standbyJob: Job | undefined;
+  if (nice(s) && s.rstate !== 'init') {
+    s.otherStable = true;
+    s.otherHolds = NO_RSC;
+    if (s.iHold !== ALL_RSC && !s.shutdownInProgress) {
+      const rtype: RscMask = s.iHold === FOREIGN_RSC ? LOCAL_RSC : s.iHold === LOCAL_RSC ? FOREIGN_RSC : ALL_RSC;
+      s.standby = 'done';
+      standbyJob = { kind: 'standby', who: 'other', set: rtype };
+    }
+  }
+  s.peerHasResources = false;
+  log(c, 'info', `Received shutdown notice from '${s.cfg.peer}'.`);
+  takeoverFromNode(c, standbyJob);
+}
+
+/** takeover_from_node(): our local groups (req_our_resources), then the peer's (mach_down). */
+function takeoverFromNode(c: Ctx, before?: Job): void {
+  const s = c.s;
+  if (s.shutdownInProgress) {
+    log(c, 'info', 'Resource takeover cancelled - shutdown in progress.');
+    return;
+  }
+  log(c, 'info', `Resources being acquired from ${s.cfg.peer}.`);
+  if (nice(s)) {
+    s.iHold = (s.iHold | FOREIGN_RSC) as RscMask;
+    s.otherHolds = NO_RSC;
+    s.otherStable = true;
+    s.takeoverInProgress = true;
+  }
+  reqOurResources(c, true);
+  if (before !== undefined) enqueue(c, before);
+  enqueue(c, { kind: 'mach-down', node: s.cfg.peer });
+  s.peerAnyPackets = true;
+}
+
+/** hb_rsc_recover_dead_resources(). */
+function peerDead(c: Ctx): void {
+  const s = c.s;
+  s.peerUp = false;
+  if (s.standby !== 'not') {
+    log(c, 'info', 'Cancelling pending standby operation');
+    s.standby = 'not';
+    s.standbyDeadline = 0;
+    if (!s.otherStable && s.iHold === ALL_RSC) s.otherStable = true;
+  }
+  if (s.shutdownInProgress) return;
+  s.needsFailback = true;
+  const gaveUp = s.peerAnyPackets && (nice(s) ? s.otherHolds === NO_RSC : !s.peerHasResources);
+  if (!gaveUp) {
+    send(c, msg(['t', 'stonith'], ['node', s.cfg.peer], ['result', 'n_stnth']), false);
+    log(c, 'warn', 'No STONITH device configured.');
+    log(c, 'warn', 'Shared disks are not protected.');
+    takeoverFromNode(c);
+    return;
+  }
+  log(c, 'info', `Dead node ${s.cfg.peer} gave up resources.`);
+  send(c, msg(['t', 'stonith'], ['node', s.cfg.peer], ['result', 'unneeded']), false);
+  if (!nice(s)) return takeoverFromNode(c);
+  if (s.iHold === ALL_RSC) {
+    s.otherStable = true;
+    return;
+  }
+  if ((s.iHold & LOCAL_RSC) === 0) reqOurResources(c, true);
+  if ((s.iHold & FOREIGN_RSC) === 0) takeoverFromNode(c);
+}
+
+function peerRestarted(c: Ctx): void {
+  const s = c.s;
+  const hadOurs = (s.otherHolds & FOREIGN_RSC) !== 0;
+  if (s.standby !== 'not') {
+    log(c, 'info', 'Cancelling pending standby operation');
+    s.standby = 'not';
+    s.standbyDeadline = 0;
+  }
+  s.otherHolds = NO_RSC;
+  s.otherStable = false;
+  s.peerHasResources = false;
+  if (hadOurs && s.rstate === 'stable') reqOurResources(c, true);
+}
+
+function partitionReturn(c: Ctx): void {
+  const s = c.s;
+  if (s.shutdownInProgress) return;
+  log(c, 'warn', `Partition healed: keeping resource groups preferring ${s.cfg.thisNode}, releasing the others.`);
+  s.standby = 'not';
+  s.standbyDeadline = 0;
+  s.takeoverInProgress = false;
+  s.otherHolds = LOCAL_RSC;
+  s.otherStable = false;
+  s.rstate = 'stable';
+  s.peerUp = true;
+  s.peerHasResources = true;
+  enqueue(c, { kind: 'heal' });
+}
+
+/** hb_giveup_resources(): release everything, then shutdone. */
+function giveupResources(c: Ctx): void {
+  const s = c.s;
+  if (s.shutdownInProgress) return;
+  if (!jobsIdle(s)) {
+    if (!s.needsShutdown) log(c, 'warn', 'Shutdown delayed until current resource activity finishes.');
+    s.needsShutdown = true;
+    return;
+  }
+  s.needsShutdown = false;
+  s.shutdownInProgress = true;
+  s.iHold = NO_RSC;
+  s.rstate = 'shutdown';
+  s.standby = 'not';
+  s.standbyDeadline = 0;
+  sendResourcesHeld(c, false, 'shutdown');
+  log(c, 'info', `Heartbeat shutdown in progress. (${s.cfg.pid})`);
+  enqueue(c, { kind: 'giveup-all' });
+}
+
+/** rc.d/ip-request (legacy): give the group up if we run it, then answer. */
+function ipRequest(c: Ctx, key: string | undefined): void {
+  const s = c.s;
+  const g = s.cfg.groups.findIndex((x) => x.key === key);
+  if (key === undefined) return;
+  if (g < 0) {
+    send(c, msg(['t', 'ip-request-resp'], ['dest', s.cfg.peer], ['ipaddr', key], ['weown', 'no'], ['ok', 'OK']), false);
+    return;
+  }
+  enqueue(c, { kind: 'give', group: g });
+}
+
+/** rc.d/ip-request-resp (legacy): the owner let go, take the group. */
+function ipRequestResp(c: Ctx, f: Map<string, string>): void {
+  const s = c.s;
+  const key = f.get('ipaddr');
+  const g = s.cfg.groups.findIndex((x) => x.key === key);
+  log(c, 'info', `received ip-request-resp ${key ?? ''} ${f.get('ok') ?? ''} ${f.get('weown') ?? ''}`);
+  if (g >= 0 && f.get('ok') === 'OK' && !s.shutdownInProgress) enqueue(c, { kind: 'take', group: g });
+}
+
+export { isStable, goStandby };
