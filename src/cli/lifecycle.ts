@@ -1,0 +1,104 @@
+// stop / status / reload / check / version: the init script's actions, via the pidfile and signals.
+import { unlinkSync } from 'node:fs';
+import { formatIssue, loadConfig } from '../config/load.js';
+import { HEARTBEAT_COMPAT_VERSION } from '../control/daemon.js';
+import { isHeartbeatProcess, pidfileState } from '../control/pidfile.js';
+import { EXIT, STATUS_EXIT } from './exit-codes.js';
+import type { Io } from './io.js';
+import type { Globals } from './options.js';
+import { ROOT_HINT } from './privilege.js';
+import { packageVersion } from './version.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function signal(pid: number, sig: NodeJS.Signals, io: Io): number | null {
+  try {
+    process.kill(pid, sig);
+    return null;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EPERM') {
+      io.err(`${ROOT_HINT.replace('start', sig === 'SIGTERM' ? 'stop' : 'reload')}\n`);
+      return EXIT.NO_PRIVILEGE;
+    }
+    return null; // ESRCH: it went away by itself
+  }
+}
+
+/** SIGTERM and wait until it is gone. Not running is success (LSB), as `heartbeat -k` says. */
+export async function stop(g: Globals, io: Io, timeoutSec = g.stopTimeoutSec): Promise<number> {
+  const st = pidfileState(g.pidfile);
+  if (st.kind !== 'running') {
+    if (st.kind === 'stale') {
+      try {
+        unlinkSync(g.pidfile);
+      } catch {
+        /* not ours to remove (permissions): harmless, the next start replaces it */
+      }
+    }
+    io.err('INFO: Heartbeat already stopped.\n');
+    return EXIT.OK;
+  }
+  const failed = signal(st.pid, 'SIGTERM', io);
+  if (failed !== null) return failed;
+  const deadline = Date.now() + timeoutSec * 1000;
+  while (isHeartbeatProcess(st.pid)) {
+    if (Date.now() >= deadline) {
+      io.err(`heartbeat: still running after ${timeoutSec} s [pid ${st.pid}]; resources may still be releasing.\n`);
+      return EXIT.GENERIC;
+    }
+    await sleep(100);
+  }
+  return EXIT.OK;
+}
+
+export interface StatusJson {
+  readonly state: 'running' | 'stale' | 'stopped';
+  readonly pid: number | null;
+  readonly node: string;
+  readonly pidfile: string;
+}
+
+/** heartbeat.c's `-s` lines; LSB status codes 0 running, 1 dead with pidfile, 3 stopped. */
+export function status(g: Globals, io: Io, json = false): number {
+  const st = pidfileState(g.pidfile);
+  const view: StatusJson = {
+    state: st.kind === 'absent' ? 'stopped' : st.kind,
+    pid: st.kind === 'absent' ? null : st.pid,
+    node: g.nodeName,
+    pidfile: g.pidfile,
+  };
+  if (json) io.out(`${JSON.stringify(view)}\n`);
+  else if (st.kind === 'running') io.out(`heartbeat OK [pid ${st.pid} et al] is running on ${g.nodeName} [${g.nodeName}]...\n`);
+  else if (st.kind === 'stale') io.out(`heartbeat is stopped. No process (stale pidfile [${g.pidfile}])\n`);
+  else io.out('heartbeat is stopped. No process\n');
+  return st.kind === 'running' ? STATUS_EXIT.RUNNING : st.kind === 'stale' ? STATUS_EXIT.DEAD_PIDFILE : STATUS_EXIT.STOPPED;
+}
+
+/** SIGHUP: re-read config, reopen logs (the daemon validates before applying). */
+export function reload(g: Globals, io: Io): number {
+  const st = pidfileState(g.pidfile);
+  if (st.kind !== 'running') {
+    io.err('ERROR: heartbeat is not running.\n');
+    return EXIT.NOT_RUNNING;
+  }
+  return signal(st.pid, 'SIGHUP', io) ?? EXIT.OK;
+}
+
+/** Validate ha.cf, haresources and authkeys; print every issue as FILE:LINE: message. */
+export function check(g: Globals, io: Io): number {
+  const r = loadConfig({ dir: g.configDir, ...(g.node !== undefined ? { nodeName: g.node } : {}), initDir: g.initDir });
+  for (const i of r.issues) (i.severity === 'error' ? io.err : io.out)(`${formatIssue(i)}\n`);
+  const errors = r.issues.filter((i) => i.severity === 'error').length;
+  if (!r.config) {
+    io.err(`${NOT_VALID} [${g.configDir}]: ${errors} error(s). heartbeat would not start.\n`);
+    return EXIT.NOT_CONFIGURED;
+  }
+  io.out(`Configuration validated [${g.configDir}] for node ${r.config.thisNode}.\n`);
+  return EXIT.OK;
+}
+const NOT_VALID = 'Configuration error';
+
+/** `heartbeat -V` prints the version first, as Heartbeat's does; ours follows in brackets. */
+export function versionLine(): string {
+  return `${HEARTBEAT_COMPAT_VERSION} (heartbeat-ts ${packageVersion()})`;
+}
