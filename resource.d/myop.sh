@@ -13,7 +13,7 @@
 # stop:   ipvsadm -D for the service (if present), then the VIP goes.
 # status: "myop is running" (VIP up and service present, exit 0) or "myop is not running" (exit 3).
 
-PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+PATH=$PATH:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
 me=myop
 here=$(cd "$(dirname "$0")" && pwd)

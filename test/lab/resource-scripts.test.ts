@@ -1,0 +1,233 @@
+// Our resource.d scripts, and the real Heartbeat IPaddr driven with our environment, inside network
+// namespaces made by this test. Addresses: 192.0.2.0/24 (link) and 198.51.100.0/24 (real servers).
+import { expect } from 'chai';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { NetnsRun, isRoot } from './netns.js';
+import { run } from '../../src/resources/script-runner.js';
+import { scriptEnv } from '../../src/resources/resource-d.js';
+
+const RD = resolve('resource.d');
+const FIXTURES = resolve('test/fixtures/resources');
+const REAL_IPADDR = '/etc/ha.d/resource.d/IPaddr';
+
+async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return check();
+}
+
+describe('@lab resource scripts in network namespaces', function () {
+  this.timeout(60000);
+  let net: NetnsRun;
+  let node: string;
+  let peer: string;
+  let tmp: string;
+  let env: NodeJS.ProcessEnv;
+
+  /** Runs a script inside the node namespace through our script runner and environment. */
+  const inNode = (script: string, args: readonly string[], extra: NodeJS.ProcessEnv = {}) =>
+    run('/usr/sbin/ip', ['netns', 'exec', node, script, ...args], { timeoutMs: 30000, env: { ...env, ...extra } });
+  const nodeAddrs = (): string => net.exec(node, 'ip', ['-o', '-4', 'addr', 'show', 'dev', 'eth0']);
+  const peerPing = (ip: string): boolean => {
+    try {
+      net.exec(peer, 'ping', ['-c', '1', '-W', '1', ip]);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  before(function () {
+    if (!isRoot()) this.skip();
+    net = new NetnsRun();
+    node = net.addNs('node');
+    peer = net.addNs('peer');
+    net.link(node, 'eth0', '192.0.2.1/24', peer, 'eth0', '192.0.2.2/24');
+    // Let the peer learn addresses from unsolicited (gratuitous) ARP.
+    net.exec(peer, 'sysctl', ['-qw', 'net.ipv4.conf.eth0.arp_accept=1']);
+    tmp = mkdtempSync(join(tmpdir(), 'hbts-rlab-'));
+    env = scriptEnv({
+      haDir: '/etc/ha.d',
+      nodeName: 'alpha',
+      logfile: join(tmp, 'ha-log'),
+      debugfile: join(tmp, 'ha-debug'),
+      logfacility: null,
+    });
+  });
+
+  after(async () => {
+    await net?.teardown();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('IPaddr starts, reports, announces and stops a VIP, and is idempotent both ways', async () => {
+    const spec = '192.0.2.10';
+    expect((await inNode(`${RD}/IPaddr`, [spec, 'status'])).stdout).to.equal('stopped\n');
+    const up = await inNode(`${RD}/IPaddr`, [spec, 'start']);
+    expect(up.code, up.stderr).to.equal(0);
+    expect(nodeAddrs()).to.match(/inet 192\.0\.2\.10\/24 brd 192\.0\.2\.255 .* eth0:0/);
+    // Gratuitous ARP: the peer learns the VIP's MAC without ever asking.
+    const mac = net.exec(node, 'cat', ['/sys/class/net/eth0/address']).trim();
+    const learned = await waitFor(() => net.exec(peer, 'ip', ['neigh', 'show', '192.0.2.10']).includes(mac), 5000);
+    expect(learned, 'peer did not see the gratuitous ARP').to.equal(true);
+    expect(peerPing('192.0.2.10')).to.equal(true);
+    const st = await inNode(`${RD}/IPaddr`, [spec, 'status']);
+    expect([st.stdout, st.code]).to.deep.equal(['running\n', 0]);
+    const again = await inNode(`${RD}/IPaddr`, [spec, 'start']);
+    expect(again.code).to.equal(0);
+    expect(nodeAddrs().match(/192\.0\.2\.10\//g)).to.have.length(1);
+    expect((await inNode(`${RD}/IPaddr`, [spec, 'stop'])).code).to.equal(0);
+    expect(nodeAddrs()).not.to.contain('192.0.2.10/');
+    expect((await inNode(`${RD}/IPaddr`, [spec, 'stop'])).code).to.equal(0);
+    const gone = await inNode(`${RD}/IPaddr`, [spec, 'status']);
+    expect([gone.stdout, gone.code]).to.deep.equal(['stopped\n', 3]);
+  });
+
+  it('IPaddr takes the first free alias label and honours bits/iface/broadcast', async () => {
+    expect((await inNode(`${RD}/IPaddr`, ['192.0.2.11/24/eth0', 'start'])).code).to.equal(0);
+    expect((await inNode(`${RD}/IPaddr`, ['192.0.2.12/25/eth0/192.0.2.127', 'start'])).code).to.equal(0);
+    const addrs = nodeAddrs();
+    expect(addrs).to.match(/192\.0\.2\.11\/24 .*eth0:0/);
+    expect(addrs).to.match(/192\.0\.2\.12\/25 brd 192\.0\.2\.127 .*eth0:1/);
+    for (const s of ['192.0.2.11', '192.0.2.12']) expect((await inNode(`${RD}/IPaddr`, [s, 'stop'])).code).to.equal(0);
+  });
+
+  it('IPaddr fails clearly on a bad address or when no interface holds the subnet', async () => {
+    const bad = await inNode(`${RD}/IPaddr`, ['192.0.2.300', 'start']);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.match(/invalid IP address '192\.0\.2\.300'/);
+    const nowhere = await inNode(`${RD}/IPaddr`, ['203.0.113.10', 'start']);
+    expect(nowhere.code).to.equal(6);
+    expect(nowhere.stderr).to.match(/no interface has a subnet holding 203\.0\.113\.10/);
+    const noif = await inNode(`${RD}/IPaddr`, ['192.0.2.13/24/eth9', 'start']);
+    expect(noif.stderr).to.match(/interface eth9 does not exist/);
+    expect(nodeAddrs()).not.to.match(/203\.0\.113|192\.0\.2\.13/);
+  });
+
+  it('runs the REAL Heartbeat IPaddr unmodified with our environment', async function () {
+    if (!existsSync(REAL_IPADDR)) this.skip();
+    const spec = '192.0.2.20/24/eth0';
+    // The real script keeps alias locks and send_arp pid files in HA_RSCTMP; keep this run's private.
+    const rsc = { HA_RSCTMP: join(tmp, 'rsctmp') };
+    net.exec(node, 'mkdir', ['-p', rsc.HA_RSCTMP]);
+    const real = (op: string) => inNode(REAL_IPADDR, [spec, op], rsc);
+    const up = await real('start');
+    expect(up.code, `${up.stdout}${up.stderr}`).to.equal(0);
+    expect(up.stdout).to.contain('INFO:  Success');
+    expect(nodeAddrs(), nodeAddrs()).to.match(/192\.0\.2\.20\/24 .*eth0:0/);
+    expect(readFileSync(join(tmp, 'ha-log'), 'utf8')).to.contain('eval ifconfig eth0:0 192.0.2.20 netmask 255.255.255.0 broadcast 192.0.2.255');
+    expect(peerPing('192.0.2.20')).to.equal(true);
+    const st = await real('status');
+    expect(st.stdout).to.match(/[Rr]unning/);
+    expect(st.stdout).to.contain('INFO:  Running OK');
+    // Its ha_log lines went to our HA_LOGFILE in Heartbeat's shell format.
+    expect(readFileSync(join(tmp, 'ha-log'), 'utf8')).to.match(/^\d{4}\/\d\d\/\d\d_\d\d:\d\d:\d\d  IPaddr\(IPaddr_192\.0\.2\.20\)\[\d+\]:    INFO: /m);
+    const down = await real('stop');
+    expect(down.code, `${down.stdout}${down.stderr}`).to.equal(0);
+    expect(nodeAddrs()).not.to.contain('192.0.2.20/');
+    const gone = await real('status');
+    expect(gone.stdout).to.contain('Resource is stopped');
+  });
+
+  it('httpd serves a page over the VIP to the peer namespace', async () => {
+    const docroot = join(tmp, 'www');
+    rmSync(docroot, { recursive: true, force: true });
+    net.exec(node, 'mkdir', ['-p', docroot]);
+    writeFileSync(join(docroot, 'index.html'), 'hello from the VIP\n');
+    const port = String(20000 + Math.floor(Math.random() * 20000));
+    const cfg = { HTTPD_PORT: port, HTTPD_DOCROOT: docroot, HTTPD_PIDFILE: join(tmp, 'httpd.pid') };
+    expect((await inNode(`${RD}/IPaddr`, ['192.0.2.30', 'start'])).code).to.equal(0);
+    try {
+      const up = await inNode(`${RD}/httpd`, ['start'], cfg);
+      expect(up.code, up.stderr).to.equal(0);
+      const st = await inNode(`${RD}/httpd`, ['status'], cfg);
+      expect(st.code).to.equal(0);
+      expect(st.stdout).to.match(/httpd is running \(pid \d+\)/);
+      // Node's own http client inside the peer namespace (busybox wget segfaults on this host).
+      const get = `require('http').get(process.argv[1], (r) => r.pipe(process.stdout)).setTimeout(3000, () => process.exit(2))`;
+      const page = net.exec(peer, process.execPath, ['-e', get, `http://192.0.2.30:${port}/index.html`]);
+      expect(page).to.equal('hello from the VIP\n');
+      expect((await inNode(`${RD}/httpd`, ['start'], cfg)).stdout).to.match(/already running/);
+    } finally {
+      const down = await inNode(`${RD}/httpd`, ['stop'], cfg);
+      expect(down.code).to.equal(0);
+      await inNode(`${RD}/IPaddr`, ['192.0.2.30', 'stop']);
+    }
+    const st = await inNode(`${RD}/httpd`, ['status'], cfg);
+    expect([st.stdout, st.code]).to.deep.equal(['httpd is not running\n', 3]);
+  });
+
+  describe('myop.sh (LVS front end) with a recording ipvsadm stand-in', () => {
+    let log: string;
+    let table: string;
+    let extra: NodeJS.ProcessEnv;
+    beforeEach(() => {
+      log = join(tmp, 'ipvsadm.log');
+      table = join(tmp, 'ipvs.table');
+      rmSync(log, { force: true });
+      rmSync(table, { force: true });
+      const conf = join(tmp, 'myop.conf');
+      writeFileSync(
+        conf,
+        [
+          'export VIP=192.0.2.100',
+          'export NETMASK=24',
+          'export BROADCAST=192.0.2.255',
+          'export IFACE=eth0',
+          'export PROTO=tcp',
+          'export VPORT=80',
+          'export SCHED=wlc',
+          'export REALSERVERS="198.51.100.11:80:2:g 198.51.100.12:8080:1:m"',
+          '',
+        ].join('\n'),
+      );
+      extra = { PATH: `${FIXTURES}:${env.PATH}`, IPVS_LOG: log, IPVS_TABLE: table, MYOP_CONF: conf };
+    });
+    const calls = (): string[] => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+
+    it('adds the VIP and the virtual service with exact ipvsadm calls, and removes both on stop', async () => {
+      const up = await inNode(`${RD}/myop.sh`, ['start'], extra);
+      expect(up.code, up.stderr).to.equal(0);
+      expect(calls()).to.deep.equal([
+        '-L -n',
+        '-L -n -t 192.0.2.100:80',
+        '-A -t 192.0.2.100:80 -s wlc',
+        '-a -t 192.0.2.100:80 -r 198.51.100.11:80 -g -w 2',
+        '-a -t 192.0.2.100:80 -r 198.51.100.12:8080 -m -w 1',
+      ]);
+      expect(nodeAddrs()).to.contain('192.0.2.100/24');
+      const st = await inNode(`${RD}/myop.sh`, ['status'], extra);
+      expect([st.stdout, st.code]).to.deep.equal(['myop is running\n', 0]);
+      rmSync(log);
+      const down = await inNode(`${RD}/myop.sh`, ['stop'], extra);
+      expect(down.code, down.stderr).to.equal(0);
+      expect(calls()).to.deep.equal(['-L -n', '-L -n -t 192.0.2.100:80', '-D -t 192.0.2.100:80']);
+      expect(nodeAddrs()).not.to.contain('192.0.2.100/');
+      expect(readFileSync(table, 'utf8')).to.equal('');
+      const after = await inNode(`${RD}/myop.sh`, ['status'], extra);
+      expect([after.stdout, after.code]).to.deep.equal(['myop is not running\n', 3]);
+    });
+
+    it('fails cleanly without IPVS: clear message, no VIP, no ipvsadm changes', async () => {
+      const r = await inNode(`${RD}/myop.sh`, ['start'], { ...extra, IPVS_ABSENT: '1' });
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(/IPVS is not available on this kernel .*Protocol not available.*nothing changed/);
+      expect(calls()).to.deep.equal(['-L -n']);
+      expect(nodeAddrs()).not.to.contain('192.0.2.100/');
+    });
+
+    it('undoes the service and the VIP when a real server cannot be added', async () => {
+      writeFileSync(join(tmp, 'myop.conf'), readFileSync(join(tmp, 'myop.conf'), 'utf8').replace(':1:m"', ':1:x"'));
+      const r = await inNode(`${RD}/myop.sh`, ['start'], extra);
+      expect(r.code).to.not.equal(0);
+      expect(r.stderr).to.match(/bad forwarding method 'x'/);
+      expect(calls().at(-1)).to.equal('-D -t 192.0.2.100:80');
+      expect(nodeAddrs()).not.to.contain('192.0.2.100/');
+    });
+  });
+});
