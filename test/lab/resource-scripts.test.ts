@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NetnsRun, isRoot } from './netns.js';
 import { run } from '../../src/resources/script-runner.js';
-import { scriptEnv } from '../../src/resources/resource-d.js';
+import { scriptEnv, parseResourceWord } from '../../src/resources/resource-d.js';
+import { GroupRunner } from '../../src/resources/group-runner.js';
+import { MemoryLog } from '../../src/log/types.js';
 
 const RD = resolve('resource.d');
 const FIXTURES = resolve('test/fixtures/resources');
@@ -160,6 +162,44 @@ describe('@lab resource scripts in network namespaces', function () {
     }
     const st = await inNode(`${RD}/httpd`, ['status'], cfg);
     expect([st.stdout, st.code]).to.deep.equal(['httpd is not running\n', 3]);
+  });
+
+  it('a group runner acquires and releases a real IPaddr + httpd group inside the namespace', async () => {
+    const docroot = join(tmp, 'www2');
+    net.exec(node, 'mkdir', ['-p', docroot]);
+    writeFileSync(join(docroot, 'index.html'), 'group page\n');
+    const port = String(20000 + Math.floor(Math.random() * 20000));
+    const log = new MemoryLog();
+    const groupEnv = { ...env, HTTPD_PORT: port, HTTPD_DOCROOT: docroot, HTTPD_PIDFILE: join(tmp, 'g-httpd.pid'), HA_RSCTMP: join(tmp, 'rsctmp') };
+    net.exec(node, 'mkdir', ['-p', groupEnv.HA_RSCTMP]);
+    const runner = new GroupRunner({
+      log,
+      // resource.d = the real Heartbeat's for IPaddr; httpd comes from ours as the "init directory".
+      dirs: { haDir: '/etc/ha.d', initDir: RD },
+      env: groupEnv,
+      stopRetries: 1,
+      stopRetryIntervalMs: 10,
+      // Every script runs inside the node namespace.
+      run: (path, args, opts) => run('/usr/sbin/ip', ['netns', 'exec', node, path, ...args], opts),
+    });
+    const g = { node: 'alpha', resources: ['IPaddr::192.0.2.40/24/eth0', 'httpd'].map(parseResourceWord), where: { file: 'haresources', line: 1 } };
+    const up = await runner.start(g);
+    try {
+      expect(up.ok, JSON.stringify(up.failure)).to.equal(true);
+      expect(log.text()).to.deep.equal([
+        'info: Acquiring resource group: alpha IPaddr::192.0.2.40/24/eth0 httpd',
+        'info: Running /etc/ha.d/resource.d/IPaddr 192.0.2.40/24/eth0 start',
+        `info: Running ${RD}/httpd  start`,
+      ]);
+      expect(await runner.status(g)).to.equal('ALL');
+      const get = `require('http').get(process.argv[1], (r) => r.pipe(process.stdout)).setTimeout(3000, () => process.exit(2))`;
+      expect(net.exec(peer, process.execPath, ['-e', get, `http://192.0.2.40:${port}/`])).to.equal('group page\n');
+    } finally {
+      const down = await runner.stop(g);
+      expect(down.ok, JSON.stringify(down.failure)).to.equal(true);
+    }
+    expect(await runner.status(g)).to.equal('NONE');
+    expect(nodeAddrs()).not.to.contain('192.0.2.40/');
   });
 
   describe('myop.sh (LVS front end) with a recording ipvsadm stand-in', () => {
