@@ -73,7 +73,7 @@ export async function startDetached(g: Globals, io: Io, opts: StartOptions = {})
 async function spawnDaemon(g: Globals, io: Io): Promise<number> {
   const script = process.argv[1] ?? '';
   const args = [...process.execArgv, script, ...globalsToArgv(g), 'start', '--foreground', '--ready-fd', '3'];
-  const child = spawn(process.execPath, args, { detached: true, cwd: '/', stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
   const pipe = child.stdio[3] as NodeJS.ReadableStream | null;
   let text = '';
   const report = await new Promise<string | null>((resolve) => {
@@ -154,6 +154,9 @@ export async function startForeground(g: Globals, io: Io, readyFd?: number): Pro
     return EXIT.NO_PRIVILEGE;
   }
   mkdirSync(g.stateDir, { recursive: true, mode: 0o755 });
+  // A detached daemon must not pin the starter's cwd (an unmountable /home). Spawned with the starter's
+  // cwd so `node --import tsx` resolves; all our paths are absolute by now.
+  if (readyFd !== undefined) process.chdir('/');
   const uninstallCrash = installCrashHandlers(log, g.pidfile);
   try {
     return await runDaemon(r.config, {

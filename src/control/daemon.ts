@@ -120,6 +120,8 @@ export async function runDaemon(config: ClusterConfig, deps: DaemonDeps): Promis
     },
   };
 
+  // Until media and timers hold the event loop open, this does: the daemon lives until shutdown.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   deps.onReady?.({ kind: 'ready', pid });
   try {
     while (state.exitCode === null) {
@@ -127,6 +129,7 @@ export async function runDaemon(config: ClusterConfig, deps: DaemonDeps): Promis
       (handlers[e.kind] as Handler<DaemonEvent>)(e, state);
     }
   } finally {
+    clearInterval(keepAlive);
     uninstall();
     removePidfile(deps.pidfile, pid);
   }
