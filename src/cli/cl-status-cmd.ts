@@ -1,0 +1,78 @@
+// cl_status: Heartbeat's query tool. `hbstatus` works from the pidfile; the other sub-commands need
+// the control socket (not wired yet) and exit 3 (LSB "unimplemented") with a clear message.
+import { pidfileState } from '../control/pidfile.js';
+import { createHaLog } from '../log/ha-log.js';
+import { EXIT } from './exit-codes.js';
+import { processIo, type Io } from './io.js';
+import { resolveGlobals } from './options.js';
+
+export const CL_STATUS_USAGE = `Usage: cl_status <sub-command> [<options>] [<parameters>]
+
+Sub-commands:
+clientstatus <node-name> <client-id> [<timeout>]
+\tShow the status of heartbeat clients.
+hblinkstatus <node-name> <link-name>
+\tShow the status of a heartbeat link
+hbstatus
+\tIndicate if heartbeat is running on the local system.
+listnodes [<option>]
+\tList the nodes in the cluster.
+\tOptions:
+\t\t-p\tlist only 'ping' type nodes
+\t\t-n\tlist only 'normal' type nodes
+listhblinks <node-name>
+\tList the network interfaces used as hearbeat links.
+nodestatus <node-name>
+\tList the node status.
+nodeweight <node-name>
+\tList the node weight.
+nodesite <node-name>
+\tList the node site.
+nodetype <node-name>
+\tList the nodes of a given type.
+rscstatus
+\tShow the status of cluster resources.
+hbparameter -p <parameter-name>
+\tRetrieve the value of a cluster parameter.
+\tAs for the valid parameter names, please refer to the man page.
+
+heartbeat-ts: --pidfile FILE selects the daemon's pidfile (default /var/run/heartbeat.pid).
+`;
+
+const SUBCOMMANDS = new Set([
+  'clientstatus', 'hblinkstatus', 'hbstatus', 'listnodes', 'listhblinks', 'nodestatus',
+  'nodeweight', 'nodesite', 'nodetype', 'rscstatus', 'hbparameter',
+]);
+
+/** Real cl_status: bad sub-command logs an ERROR line and exits 11 (observed on 3.0.6). */
+const EXIT_BAD_SUBCOMMAND = 11;
+
+export function clStatusMain(argv: readonly string[], io: Io = processIo): number {
+  const args = [...argv];
+  let pidfile: string | undefined;
+  const at = args.indexOf('--pidfile');
+  if (at >= 0) {
+    pidfile = args[at + 1];
+    args.splice(at, 2);
+  }
+  const sub = args[0];
+  if (sub === undefined || sub === '-h' || sub === '--help' || sub === 'help') {
+    io.out(CL_STATUS_USAGE);
+    return EXIT.OK;
+  }
+  const g = resolveGlobals(pidfile !== undefined ? { pidfile } : {}, io.env);
+  if (!SUBCOMMANDS.has(sub)) {
+    createHaLog({ entity: 'cl_status', nodeName: g.nodeName, logfile: null, debugfile: null, logfacility: null, stderr: true, stderrWrite: (s) => io.err(s) }).log(
+      'error',
+      `${sub}: invalid sub-command.`,
+    );
+    return EXIT_BAD_SUBCOMMAND;
+  }
+  if (sub === 'hbstatus') {
+    const running = pidfileState(g.pidfile).kind === 'running';
+    io.out(running ? 'Heartbeat is running on this machine.\n' : 'Heartbeat is stopped on this machine.\n');
+    return running ? EXIT.OK : EXIT.GENERIC;
+  }
+  io.err(`cl_status: ${sub}: not implemented yet (needs the heartbeat control socket)\n`);
+  return EXIT.UNIMPLEMENTED;
+}

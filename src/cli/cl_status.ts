@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// The `cl_status` bin; the logic is in cl-status-cmd.ts.
+import { clStatusMain } from './cl-status-cmd.js';
+
+process.exitCode = clStatusMain(process.argv.slice(2));

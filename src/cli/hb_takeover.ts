@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// The `hb_takeover` bin; the logic is in standby-cmd.ts.
+import { standbyMain } from './standby-cmd.js';
+
+process.exitCode = standbyMain('hb_takeover', process.argv.slice(2));
