@@ -91,8 +91,9 @@ export class Membership {
 function start(s: CoreState, out: Out, at: number): void {
   s.started = true;
   s.startAt = at;
-  for (const name of s.cfg.pingNodes) s.nodes.set(name, newNode(s, name, 'ping', at));
-  for (const name of s.cfg.nodes) if (name !== s.cfg.thisNode && !s.nodes.has(name)) s.nodes.set(name, newNode(s, name, 'normal', at));
+  // ha.cf order (node lines, then ping), which is the order of Heartbeat's "is dead" lines in s8.
+  for (const name of s.cfg.nodes) if (name !== s.cfg.thisNode) s.nodes.set(name, newNode(s, name, 'normal', at));
+  for (const name of s.cfg.pingNodes) if (!s.nodes.has(name)) s.nodes.set(name, newNode(s, name, 'ping', at));
   sendStatus(s, out, at);
   s.localStatus = 'up';
   sendStatus(s, out, at);
