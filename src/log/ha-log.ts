@@ -69,8 +69,11 @@ export function resolveLogTargets(opts: HaLogOptions): LogTargets {
   const cf = opts.haCf;
   const fmtArg = directiveArg(cf, 'syslogmsgfmt');
   const explicitNone = directiveArg(cf, 'logfacility')?.toLowerCase() === 'none';
-  const logfile = opts.logfile !== undefined ? opts.logfile : (cf?.logfile ?? null);
-  const debugfile = opts.debugfile !== undefined ? opts.debugfile : (cf?.debugfile ?? null);
+  // `use_logd on`: Heartbeat hands lines to ha_logd and ignores logfile/debugfile; we have no logd,
+  // so we log as logd would by default (syslog only).
+  const viaLogd = cf?.useLogd === true;
+  const logfile = opts.logfile !== undefined ? opts.logfile : viaLogd ? null : (cf?.logfile ?? null);
+  const debugfile = opts.debugfile !== undefined ? opts.debugfile : viaLogd ? null : (cf?.debugfile ?? null);
   let logfacility = opts.logfacility !== undefined ? opts.logfacility : (cf?.logfacility ?? null);
   if (cf && opts.logfacility === undefined && !logfile && !debugfile && !logfacility && !explicitNone) {
     logfacility = 'daemon';
