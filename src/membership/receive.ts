@@ -62,9 +62,10 @@ export function onMessage(s: CoreState, out: Out, msg: HbMessage, link: string, 
     }
   }
   if (verdict.action === 'keep') noteSequenceEvents(s, out, node, verdict);
-  // Even a duplicate proves the link it came on works (Heartbeat: "it could update link status").
+  // Even a duplicate proves the link it came on works (Heartbeat: "it could update link status"),
+  // but an old packet replayed to a dead node must not bring its links back.
   const lnk = node.links.get(link);
-  if (lnk) {
+  if (lnk && (verdict.action === 'keep' || node.status !== 'dead')) {
     lnk.lastAt = at;
     if (lnk.status !== 'up') setLinkStatus(out, node.name, lnk, 'up');
   }
