@@ -86,6 +86,8 @@ export class Pair {
   readonly b: Node;
   private wire: { to: Node; text: string }[] = [];
   readonly trace: string[] = [];
+  /** Links cut: messages are lost (split brain). */
+  cut = false;
   constructor(cfgA: PlanConfig, cfgB: PlanConfig) {
     this.a = new Node(cfgA);
     this.b = new Node(cfgB);
@@ -104,20 +106,31 @@ export class Pair {
       if (w !== undefined) {
         const from = this.other(w.to);
         this.route(w.to, w.to.ev({ kind: 'message', at, from: from.name, msg: parse(w.text) }));
+        this.checkExclusive();
         continue;
       }
       const n = this.a.pending.length > 0 ? this.a : this.b.pending.length > 0 ? this.b : null;
       if (n === null) return;
       const p = n.pending.shift();
       if (p !== undefined) this.route(n, n.ev({ kind: 'group-done', at, group: p.group, op: p.op, ok: true }));
+      this.checkExclusive();
     }
     throw new Error('no quiescence');
   }
+  /** The exclusivity promise: while the links work, no group runs on both nodes. */
+  private checkExclusive(): void {
+    if (this.cut) return;
+    const both = this.a.state.groups.findIndex((g, i) => g === 'yes' && this.b.state.groups[i] === 'yes');
+    if (both >= 0 && !this.allowOverlap) throw new Error(`group ${both} runs on both nodes`);
+  }
+  /** Set while a split brain heals: both still hold what they took. */
+  allowOverlap = false;
   private route(from: Node, fx: PlanEffect[]): void {
     for (const f of fx) {
       if (f.kind !== 'send') continue;
       const text = fmt(f.msg);
       this.trace.push(`${from.name} ${text}`);
+      if (this.cut) continue;
       this.wire.push({ to: this.other(from), text });
     }
   }

@@ -1,0 +1,113 @@
+// Two planners talking to each other: legacy failback, split-brain heal, failed starts, and the
+// exclusivity promise (checked after every message and every group operation by Pair).
+import { expect } from 'chai';
+import { rscStatus } from '../../../src/resources/plan.js';
+import { Node, Pair, VIP, config } from './plan-helpers.js';
+
+const VIP2 = 'IPaddr::203.0.113.11/26/eth0';
+const twoGroups = { groups: [{ key: VIP, node: 'alpha' }, { key: VIP2, node: 'bravo' }] };
+
+describe('resource plan: two planners', () => {
+  it('both starting at once: each takes its own groups RQSTDELAY later, then standby and takeover move them', () => {
+    const p = new Pair(config('alpha', twoGroups), config('bravo', twoGroups));
+    p.ev(p.a, { kind: 'comm-up', at: 0, peerUp: true });
+    p.ev(p.b, { kind: 'comm-up', at: 100, peerUp: true });
+    expect(p.a.held()).to.deep.equal([]);
+    p.ev(p.a, { kind: 'tick', at: 10_000 });
+    p.ev(p.b, { kind: 'tick', at: 10_100 });
+    expect(p.a.held()).to.deep.equal([0]);
+    expect(p.b.held()).to.deep.equal([1]);
+    expect([rscStatus(p.a.state), rscStatus(p.b.state)]).to.deep.equal(['local', 'local']);
+
+    p.ev(p.a, { kind: 'standby', at: 20_000, which: 'all' });
+    expect(p.a.held()).to.deep.equal([]);
+    expect(p.b.held()).to.deep.equal([0, 1]);
+    expect([rscStatus(p.a.state), rscStatus(p.b.state)]).to.deep.equal(['none', 'all']);
+
+    p.ev(p.a, { kind: 'takeover', at: 30_000, which: 'foreign' });
+    expect(p.a.held()).to.deep.equal([1]);
+    expect(p.b.held()).to.deep.equal([0]);
+    expect(p.b.logs).to.include('info: bravo wants to go standby [local]');
+  });
+
+  it('auto_failback legacy: the returning owner asks with ip-request and the holder hands the group over', () => {
+    const p = new Pair(config('alpha', { autoFailback: 'legacy' }), config('bravo', { autoFailback: 'legacy' }));
+    p.ev(p.b, { kind: 'comm-up', at: 0, peerUp: false });
+    p.ev(p.b, { kind: 'peer-dead', at: 0 });
+    expect(p.b.held()).to.deep.equal([0]);
+    p.ev(p.a, { kind: 'comm-up', at: 5000, peerUp: true });
+    expect(p.a.held()).to.deep.equal([0]);
+    expect(p.b.held()).to.deep.equal([]);
+    expect(p.trace).to.include(`alpha t=ip-request ipaddr=${VIP}`);
+    expect(p.trace).to.include(`bravo t=ip-request-resp dest=alpha ipaddr=${VIP} weown=yes ok=OK`);
+    expect(p.trace.some((t) => / t=(starting|resource) /.test(`${t} `))).to.equal(false);
+    p.ev(p.b, { kind: 'standby', at: 6000, which: 'all' });
+    expect(p.b.logs).to.include('info: Standby mode only implemented when nice_failback on');
+  });
+
+  it('split brain heal: the preferred node keeps each group and re-announces it, the other releases it', () => {
+    const p = new Pair(config('alpha', twoGroups), config('bravo', twoGroups));
+    p.ev(p.a, { kind: 'comm-up', at: 0, peerUp: true });
+    p.ev(p.b, { kind: 'comm-up', at: 0, peerUp: true });
+    p.ev(p.a, { kind: 'tick', at: 10_000 });
+    p.ev(p.b, { kind: 'tick', at: 10_000 });
+    p.cut = true;
+    p.ev(p.a, { kind: 'peer-dead', at: 20_000 });
+    p.ev(p.b, { kind: 'peer-dead', at: 20_000 });
+    expect(p.a.held()).to.deep.equal([0, 1]);
+    expect(p.b.held()).to.deep.equal([0, 1]);
+    p.a.take();
+    p.b.take();
+    p.cut = false;
+    p.allowOverlap = true;
+    p.ev(p.a, { kind: 'partition-return', at: 33_000 });
+    p.ev(p.b, { kind: 'partition-return', at: 33_000 });
+    p.allowOverlap = false;
+    expect(p.a.held()).to.deep.equal([0]);
+    expect(p.b.held()).to.deep.equal([1]);
+    expect(p.a.ops).to.deep.equal(['reannounce 0', 'stop 1']);
+    expect(p.b.ops).to.deep.equal(['reannounce 1', 'stop 0']);
+    expect([rscStatus(p.a.state), rscStatus(p.b.state)]).to.deep.equal(['local', 'local']);
+  });
+
+  it('split brain heal against a real Heartbeat peer: its shutdone hands us everything again', () => {
+    const n = new Node(config('bravo'));
+    n.ev({ kind: 'comm-up', at: 0, peerUp: true });
+    n.peerSays(1, 't=resource rsc_hold=local rtype=full isstable=1');
+    n.ev({ kind: 'peer-dead', at: 10_000 });
+    n.finishOps(10_100);
+    n.take();
+    n.ev({ kind: 'partition-return', at: 14_000 });
+    expect(n.take().ops).to.deep.equal(['stop 0']);
+    n.finishOps(14_100);
+    expect(n.take().sent).to.deep.equal(['t=resource rsc_hold=local rtype=full isstable=1']);
+    n.peerSays(16_073, 't=resource rsc_hold=none rtype=full isstable=0 info=shutdown');
+    n.peerSays(16_176, 't=shutdone st=dead');
+    n.finishOps(16_500);
+    expect(n.held()).to.deep.equal([0]);
+  });
+
+  it('a failed start is logged, the group counts as stopped, and the node still reports its class', () => {
+    const n = new Node(config('alpha'));
+    n.ev({ kind: 'comm-up', at: 0, peerUp: true });
+    n.peerSays(1, 't=starting');
+    n.peerSays(2, 't=resource rsc_hold=local rtype=full isstable=1');
+    n.take();
+    n.ev({ kind: 'group-done', at: 3, group: 0, op: 'start', ok: false, rolledBack: true, failed: 'NoSuchScript::z' });
+    expect(n.take().logs).to.deep.equal(['CRIT: Giving up resources due to failure of NoSuchScript::z']);
+    expect(n.held()).to.deep.equal([]);
+    expect(rscStatus(n.state)).to.equal('local');
+  });
+
+  it('a start whose rollback also failed leaves the group unknown, and shutdown stops it again', () => {
+    const n = new Node(config('alpha'));
+    n.ev({ kind: 'comm-up', at: 0, peerUp: true });
+    n.peerSays(1, 't=starting');
+    n.peerSays(2, 't=resource rsc_hold=local rtype=full isstable=1');
+    n.ev({ kind: 'group-done', at: 3, group: 0, op: 'start', ok: false, rolledBack: false });
+    expect(n.state.groups[0]).to.equal('failed');
+    n.take();
+    n.ev({ kind: 'shutdown', at: 4 });
+    expect(n.take().ops).to.deep.equal(['stop 0']);
+  });
+});
