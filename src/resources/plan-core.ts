@@ -4,7 +4,6 @@
 import type { Level } from '../log/types.js';
 import type { HbMessage } from '../wire/types.js';
 import {
-  ALL_RSC,
   FOREIGN_RSC,
   LOCAL_RSC,
   RSC_WORD,
@@ -125,4 +124,18 @@ export function emitStep(c: Ctx, step: RunningJob['steps'][number]): void {
   c.fx.push(step.op === 'start' ? { kind: 'start-group', group: step.group, key } : { kind: 'stop-group', group: step.group, key });
 }
 
-export const ALL: RscMask = ALL_RSC;
+
+/** req_our_resources(getthemanyway). */
+export function reqOurResources(c: Ctx, anyway: boolean): void {
+  const s = c.s;
+  if (s.shutdownInProgress) return;
+  if (nice(s)) {
+    const taken = (s.otherHolds & FOREIGN_RSC) !== 0 || (s.iHold & LOCAL_RSC) !== 0;
+    if (taken && !anyway && s.standby === 'not') {
+      log(c, 'info', 'Local Resource acquisition completed. (none)');
+      return;
+    }
+    s.iHold = (s.iHold | LOCAL_RSC) as RscMask;
+  }
+  enqueue(c, { kind: 'req-our' });
+}

@@ -12,28 +12,10 @@
 // - Peer restarted with a new generation while it held our groups (crash + fast restart): it holds
 //   nothing now, so we take our own groups back at once instead of leaving them orphaned.
 // - Group operations run one at a time (Heartbeat's children may overlap, BEHAVIOUR.md Q15).
-import {
-  announce,
-  enqueue,
-  isStable,
-  jobsIdle,
-  log,
-  nice,
-  rscStatusOf,
-  send,
-  sendResourcesHeld,
-  type Ctx,
-  type MutState,
-} from './plan-core.js';
+import { announce, log, nice, reqOurResources, rscStatusOf, send, sendResourcesHeld, type Ctx, type MutState } from './plan-core.js';
 import { onGroupDone, pump } from './plan-jobs.js';
-import {
-  adminStandby,
-  askForResources,
-  checkStandbyTimer,
-  goStandby,
-  peerTakeover,
-  performAutoFailback,
-} from './plan-standby.js';
+import { giveupResources, ipRequest, ipRequestResp, partitionReturn, peerDead, peerRestarted, shutdone } from './plan-peer.js';
+import { adminStandby, askForResources, checkStandbyTimer, peerTakeover, performAutoFailback } from './plan-standby.js';
 import {
   ALL_RSC,
   FOREIGN_RSC,
@@ -42,7 +24,6 @@ import {
   encodeRsc,
   fieldsOf,
   msg,
-  type Job,
   type PlanConfig,
   type PlanEffect,
   type PlanEvent,
@@ -206,20 +187,6 @@ function commUp(c: Ctx, peerUp: boolean): void {
   }
 }
 
-/** req_our_resources(getthemanyway). */
-export function reqOurResources(c: Ctx, anyway: boolean): void {
-  const s = c.s;
-  if (s.shutdownInProgress) return;
-  if (nice(s)) {
-    const taken = (s.otherHolds & FOREIGN_RSC) !== 0 || (s.iHold & LOCAL_RSC) !== 0;
-    if (taken && !anyway && s.standby === 'not') {
-      log(c, 'info', 'Local Resource acquisition completed. (none)');
-      return;
-    }
-    s.iHold = (s.iHold | LOCAL_RSC) as RscMask;
-  }
-  enqueue(c, { kind: 'req-our' });
-}
 
 const upd = (full: boolean, cur: RscMask, up: RscMask): RscMask => (full ? up : up === NO_RSC ? NO_RSC : ((up | cur) as RscMask));
 
@@ -342,143 +309,11 @@ function audit(c: Ctx): void {
   if ((s.otherHolds & LOCAL_RSC) !== 0 && (s.iHold & FOREIGN_RSC) !== 0) log(c, 'error', 'Both machines own foreign resources!');
 }
 
-/** HBDoMsg_T_SHUTDONE from the peer: take everything now, without waiting for deadtime. */
-function shutdone(c: Ctx): void {
-  const s = c.s;
-  let standbyJob: Job | undefined;
-  if (nice(s) && s.rstate !== 'init') {
-    s.otherStable = true;
-    s.otherHolds = NO_RSC;
-    if (s.iHold !== ALL_RSC && !s.shutdownInProgress) {
-      const rtype: RscMask = s.iHold === FOREIGN_RSC ? LOCAL_RSC : s.iHold === LOCAL_RSC ? FOREIGN_RSC : ALL_RSC;
-      s.standby = 'done';
-      standbyJob = { kind: 'standby', who: 'other', set: rtype };
-    }
-  }
-  s.peerHasResources = false;
-  log(c, 'info', `Received shutdown notice from '${s.cfg.peer}'.`);
-  takeoverFromNode(c, standbyJob);
-}
 
-/** takeover_from_node(): our local groups (req_our_resources), then the peer's (mach_down). */
-function takeoverFromNode(c: Ctx, before?: Job): void {
-  const s = c.s;
-  if (s.shutdownInProgress) {
-    log(c, 'info', 'Resource takeover cancelled - shutdown in progress.');
-    return;
-  }
-  log(c, 'info', `Resources being acquired from ${s.cfg.peer}.`);
-  if (nice(s)) {
-    s.iHold = (s.iHold | FOREIGN_RSC) as RscMask;
-    s.otherHolds = NO_RSC;
-    s.otherStable = true;
-    s.takeoverInProgress = true;
-  }
-  reqOurResources(c, true);
-  if (before !== undefined) enqueue(c, before);
-  enqueue(c, { kind: 'mach-down', node: s.cfg.peer });
-  s.peerAnyPackets = true;
-}
 
-/** hb_rsc_recover_dead_resources(). */
-function peerDead(c: Ctx): void {
-  const s = c.s;
-  s.peerUp = false;
-  if (s.standby !== 'not') {
-    log(c, 'info', 'Cancelling pending standby operation');
-    s.standby = 'not';
-    s.standbyDeadline = 0;
-    if (!s.otherStable && s.iHold === ALL_RSC) s.otherStable = true;
-  }
-  if (s.shutdownInProgress) return;
-  s.needsFailback = true;
-  const gaveUp = s.peerAnyPackets && (nice(s) ? s.otherHolds === NO_RSC : !s.peerHasResources);
-  if (!gaveUp) {
-    send(c, msg(['t', 'stonith'], ['node', s.cfg.peer], ['result', 'n_stnth']), false);
-    log(c, 'warn', 'No STONITH device configured.');
-    log(c, 'warn', 'Shared disks are not protected.');
-    takeoverFromNode(c);
-    return;
-  }
-  log(c, 'info', `Dead node ${s.cfg.peer} gave up resources.`);
-  send(c, msg(['t', 'stonith'], ['node', s.cfg.peer], ['result', 'unneeded']), false);
-  if (!nice(s)) return takeoverFromNode(c);
-  if (s.iHold === ALL_RSC) {
-    s.otherStable = true;
-    return;
-  }
-  if ((s.iHold & LOCAL_RSC) === 0) reqOurResources(c, true);
-  if ((s.iHold & FOREIGN_RSC) === 0) takeoverFromNode(c);
-}
 
-function peerRestarted(c: Ctx): void {
-  const s = c.s;
-  const hadOurs = (s.otherHolds & FOREIGN_RSC) !== 0;
-  if (s.standby !== 'not') {
-    log(c, 'info', 'Cancelling pending standby operation');
-    s.standby = 'not';
-    s.standbyDeadline = 0;
-  }
-  s.otherHolds = NO_RSC;
-  s.otherStable = false;
-  s.peerHasResources = false;
-  if (hadOurs && s.rstate === 'stable') reqOurResources(c, true);
-}
 
-function partitionReturn(c: Ctx): void {
-  const s = c.s;
-  if (s.shutdownInProgress) return;
-  log(c, 'warn', `Partition healed: keeping resource groups preferring ${s.cfg.thisNode}, releasing the others.`);
-  s.standby = 'not';
-  s.standbyDeadline = 0;
-  s.takeoverInProgress = false;
-  s.otherHolds = LOCAL_RSC;
-  s.otherStable = false;
-  s.rstate = 'stable';
-  s.peerUp = true;
-  s.peerHasResources = true;
-  enqueue(c, { kind: 'heal' });
-}
 
-/** hb_giveup_resources(): release everything, then shutdone. */
-function giveupResources(c: Ctx): void {
-  const s = c.s;
-  if (s.shutdownInProgress) return;
-  if (!jobsIdle(s)) {
-    if (!s.needsShutdown) log(c, 'warn', 'Shutdown delayed until current resource activity finishes.');
-    s.needsShutdown = true;
-    return;
-  }
-  s.needsShutdown = false;
-  s.shutdownInProgress = true;
-  s.iHold = NO_RSC;
-  s.rstate = 'shutdown';
-  s.standby = 'not';
-  s.standbyDeadline = 0;
-  sendResourcesHeld(c, false, 'shutdown');
-  log(c, 'info', `Heartbeat shutdown in progress. (${s.cfg.pid})`);
-  enqueue(c, { kind: 'giveup-all' });
-}
 
-/** rc.d/ip-request (legacy): give the group up if we run it, then answer. */
-function ipRequest(c: Ctx, key: string | undefined): void {
-  const s = c.s;
-  const g = s.cfg.groups.findIndex((x) => x.key === key);
-  if (key === undefined) return;
-  if (g < 0) {
-    send(c, msg(['t', 'ip-request-resp'], ['dest', s.cfg.peer], ['ipaddr', key], ['weown', 'no'], ['ok', 'OK']), false);
-    return;
-  }
-  enqueue(c, { kind: 'give', group: g });
-}
 
-/** rc.d/ip-request-resp (legacy): the owner let go, take the group. */
-function ipRequestResp(c: Ctx, f: Map<string, string>): void {
-  const s = c.s;
-  const key = f.get('ipaddr');
-  const g = s.cfg.groups.findIndex((x) => x.key === key);
-  log(c, 'info', `received ip-request-resp ${key ?? ''} ${f.get('ok') ?? ''} ${f.get('weown') ?? ''}`);
-  if (g >= 0 && f.get('ok') === 'OK' && !s.shutdownInProgress) enqueue(c, { kind: 'take', group: g });
-}
 
-export { isStable, goStandby };
