@@ -1,0 +1,114 @@
+// The runtime seen from outside: the StatusView snapshot (cl_status, `heartbeat status`) and the
+// control-socket handler (cl_status, hb_standby, hb_takeover, status).
+import type { HaCf } from '../config/types.js';
+import { FOREIGN_RSC, LOCAL_RSC, type StandbyWhich } from '../resources/plan-types.js';
+import { clStatus } from './cl-status.js';
+import type { ControlReply, ControlRequest } from './control-socket.js';
+import type { Runtime } from './runtime.js';
+import type { GroupView, NodeView, StatusView } from './status-view.js';
+
+const sec = (ms: number): string => (ms % 1000 === 0 ? String(ms / 1000) : String(ms / 1000));
+
+/** hbparameter values: as written in ha.cf when it says so, else Heartbeat's value in seconds. */
+export function parametersOf(h: HaCf): Record<string, string> {
+  const p: Record<string, string> = {
+    keepalive: sec(h.keepaliveMs),
+    deadtime: sec(h.deadtimeMs),
+    warntime: sec(h.warntimeMs),
+    initdead: sec(h.initdeadMs),
+    deadping: sec(h.deadpingMs),
+    udpport: String(h.udpport),
+    auto_failback: h.autoFailback,
+    hopfudge: String(h.hopfudge),
+    msgfmt: h.msgfmt,
+    autojoin: h.autojoin,
+  };
+  for (const d of h.directives) {
+    if (['node', 'ucast', 'bcast', 'mcast', 'serial', 'ping', 'ping_group', 'respawn'].includes(d.name)) continue;
+    p[d.name] = d.args.join(' ');
+  }
+  return p;
+}
+
+export function buildView(rt: Runtime): StatusView {
+  const cfg = rt.config;
+  const ms = rt.membershipStatus();
+  const nodes: NodeView[] = ms
+    ? ms.nodes.map((n) => ({
+        name: n.name,
+        type: n.type,
+        status: n.status,
+        links: n.links.map((l) => ({ name: l.name, status: l.status === 'up' ? ('up' as const) : ('dead' as const) })),
+      }))
+    : cfg.haCf.nodes.map((name) => ({ name, type: 'normal' as const, status: 'init' as const, links: [] }));
+  const peer = rt.plan.cfg.peer;
+  const peerAlive = nodes.some((n) => n.name === peer && (n.status === 'up' || n.status === 'active'));
+  const groups: GroupView[] = cfg.groups.map((g, i) => {
+    const held = rt.plan.groups[i];
+    const rs = rt.runner.state(g);
+    const theirs = g.node === peer ? LOCAL_RSC : FOREIGN_RSC;
+    const heldBy = held === 'yes' || rs === 'started' ? cfg.thisNode : peerAlive && (rt.plan.otherHolds & theirs) !== 0 ? peer : null;
+    const state = rs === 'stop-failed' ? 'failed' : rs;
+    return { node: g.node, resources: g.resources.map((r) => r.spec), heldBy, state };
+  });
+  return {
+    thisNode: cfg.thisNode,
+    pid: process.pid,
+    generation: rt.myGeneration,
+    nodes,
+    rscstatus: rt.rscstatus(),
+    groups,
+    parameters: parametersOf(cfg.haCf),
+    dropped: ms ? ms.counters.dropped : {},
+  };
+}
+
+export function renderStatus(v: StatusView): string {
+  const lines = [`heartbeat OK [pid ${v.pid}] on ${v.thisNode}, generation ${v.generation}, resources: ${v.rscstatus}`];
+  for (const n of v.nodes) {
+    const links = n.links.map((l) => `${l.name} ${l.status}`).join(', ');
+    lines.push(`node ${n.name} (${n.type}): ${n.status}${links ? `; links: ${links}` : ''}`);
+  }
+  for (const g of v.groups) {
+    lines.push(`group ${g.resources.join(' ')} (preferred ${g.node}): ${g.heldBy ? `held by ${g.heldBy}` : 'not held'} [${g.state}]`);
+  }
+  const drops = Object.entries(v.dropped);
+  if (drops.length > 0) lines.push(`dropped packets: ${drops.map(([k, n]) => `${k}=${n}`).join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+const WHICH: readonly StandbyWhich[] = ['all', 'foreign', 'local', 'failback'];
+
+function parseWhich(args: readonly string[]): StandbyWhich | null {
+  const w = args[0] ?? 'all';
+  return (WHICH as readonly string[]).includes(w) ? (w as StandbyWhich) : null;
+}
+
+/** The control socket's commands, served from the runtime. */
+export function controlHandler(rt: Runtime, extra: Record<string, (req: ControlRequest) => ControlReply | Promise<ControlReply>> = {}) {
+  return (req: ControlRequest): ControlReply | Promise<ControlReply> => {
+    switch (req.cmd) {
+      case 'cl_status':
+        return clStatus(buildView(rt), req.args);
+      case 'standby':
+      case 'takeover': {
+        const which = parseWhich(req.args);
+        const cmd = req.cmd === 'standby' ? 'hb_standby' : 'hb_takeover';
+        if (!which) return { out: '', err: `usage: ${cmd} [all|foreign|local|failback]\n`, code: 1 };
+        if (rt.state !== 'running') return { out: '', err: `${cmd}: heartbeat is not running normally (${rt.state})\n`, code: 1 };
+        rt.push({ kind: req.cmd, which });
+        // hb_standby's terminal line; hb_takeover asks the other node, which logs it there.
+        return { out: req.cmd === 'standby' ? `Going standby [${which}].\n` : '', err: '', code: 0 };
+      }
+      case 'status': {
+        const v = buildView(rt);
+        return { out: renderStatus(v), err: '', code: 0, data: v };
+      }
+      default: {
+        const h = extra[req.cmd];
+        if (h) return h(req);
+        return { out: '', err: `unknown control command ${req.cmd}\n`, code: 2 };
+      }
+    }
+  };
+}
