@@ -1,0 +1,160 @@
+// The real `heartbeat` command in child processes: temp config, temp pidfile/state dir, no root needed.
+import { expect } from 'chai';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeConfig } from '../unit/cli/helpers.js';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const env = { ...process.env, HEARTBEAT_DEFAULTS_FILE: '/nonexistent/default-heartbeat' };
+
+function hb(args: string[], opts: { uid?: number } = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/heartbeat.ts', ...args], {
+    cwd: repo,
+    env,
+    encoding: 'utf8',
+    timeout: 20_000,
+    ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
+  });
+}
+
+const lines = (p: string): string[] => (existsSync(p) ? readFileSync(p, 'utf8').split('\n').filter(Boolean) : []);
+
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('heartbeat CLI @integration', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let g: string[];
+  let pidfile: string;
+
+  beforeEach(() => {
+    dir = writeConfig(mkdtempSync(join(tmpdir(), 'hb-int-')));
+    pidfile = join(dir, 'heartbeat.pid');
+    g = ['-c', dir, '-n', 'node1', '--pidfile', pidfile, '--state-dir', join(dir, 'state')];
+  });
+  afterEach(() => {
+    // Never leave a daemon behind: stop it by the pid in our own pidfile.
+    if (existsSync(pidfile)) {
+      const pid = Number(readFileSync(pidfile, 'utf8').trim());
+      try {
+        if (pid > 0) process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts detached, reports running, refuses a second start politely, and stops', () => {
+    const start = hb([...g, 'start']);
+    expect(start.status, start.stderr).to.equal(0);
+    const st = hb([...g, 'status']);
+    expect(st.status).to.equal(0);
+    const pid = Number(readFileSync(pidfile, 'utf8').trim());
+    expect(st.stdout).to.equal(`heartbeat OK [pid ${pid} et al] is running on node1 [node1]...\n`);
+
+    const again = hb([...g, 'start']);
+    expect(again.status).to.equal(0);
+    expect(again.stderr).to.match(new RegExp(`heartbeat: \\[\\d+\\]: info: heartbeat: already running \\[pid ${pid}\\]\\.\\n$`));
+
+    const stop = hb([...g, 'stop']);
+    expect(stop.status).to.equal(0);
+    expect(existsSync(pidfile)).to.equal(false);
+    expect(hb([...g, '-s']).status).to.equal(3);
+
+    const log = lines(join(dir, 'ha-log'));
+    const tail = (l: string) => l.replace(/^\w{3} \d\d \d\d:\d\d:\d\d node1 heartbeat: \[\d+\]: /, '');
+    expect(log.map(tail)).to.include.members([
+      'info: Configuration validated. Starting heartbeat 3.0.6',
+      'info: heartbeat: version 3.0.6',
+      `info: Heartbeat shutdown in progress. (${pid})`,
+      'info: node1 Heartbeat shutdown complete.',
+    ]);
+    expect(log.every((l) => / node1 heartbeat: \[\d+\]: /.test(l))).to.equal(true);
+  });
+
+  it('exits 6 with Heartbeat\'s closing line when the configuration is broken, and starts nothing', () => {
+    writeFileSync(join(dir, 'authkeys'), 'auth 2\n1 sha1 k\n', { mode: 0o600 });
+    const start = hb([...g, 'start']);
+    expect(start.status).to.equal(6);
+    expect(start.stderr).to.match(/heartbeat: \[\d+\]: ERROR: .*authkeys/);
+    expect(start.stderr.trimEnd().split('\n').at(-1)).to.match(/ERROR: Configuration error, heartbeat not started\.$/);
+    expect(existsSync(pidfile)).to.equal(false);
+  });
+
+  it('replaces a stale pidfile left by a crash', () => {
+    writeFileSync(pidfile, '    999999\n');
+    expect(hb([...g, 'status']).status).to.equal(1);
+    expect(hb([...g, 'start']).status).to.equal(0);
+    expect(hb([...g, 'status']).status).to.equal(0);
+    expect(hb([...g, '-k']).status).to.equal(0);
+  });
+
+  it('writes to a fresh ha-log after logrotate renamed it, and logs the SIGHUP reload there', async () => {
+    expect(hb([...g, 'start']).status).to.equal(0);
+    renameSync(join(dir, 'ha-log'), join(dir, 'ha-log.1'));
+    expect(hb([...g, 'reload']).status).to.equal(0);
+    await until(() => lines(join(dir, 'ha-log')).some((l) => l.endsWith('info: Configuration re-read (SIGHUP).')));
+    expect(lines(join(dir, 'ha-log.1')).some((l) => l.includes('Configuration validated'))).to.equal(true);
+    expect(hb([...g, 'stop']).status).to.equal(0);
+  });
+
+  it('runs attached with start --foreground, logging to stderr, and exits 0 on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/heartbeat.ts', ...g, 'start', '--foreground'], {
+      cwd: repo,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      await until(() => err.includes('heartbeat: version 3.0.6') && existsSync(pidfile));
+      process.kill(child.pid as number, 'SIGUSR1');
+      await until(() => err.includes('debug now set to 1'));
+      process.kill(child.pid as number, 'SIGTERM');
+      expect(await exited).to.equal(0);
+      expect(err).to.include('info: node1 Heartbeat shutdown complete.');
+      expect(lines(join(dir, 'ha-debug')).some((l) => l.includes('debug: ran for'))).to.equal(true);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('exits 4 with a sudo hint when a non-root user starts with the default paths', function () {
+    if (process.getuid?.() !== 0) {
+      const r = hb(['-c', dir, '-n', 'node1', 'start']);
+      expect(r.status).to.equal(4);
+      expect(r.stderr).to.include('heartbeat: must be run as root (try: sudo heartbeat start)');
+      return;
+    }
+    // As root, run the check as user nobody (the repo must be readable by it).
+    const probe = spawnSync(process.execPath, ['-e', '0'], { uid: 65534, gid: 65534, cwd: repo });
+    if (probe.status !== 0) this.skip();
+    const r = hb(['-c', dir, '-n', 'node1', 'start'], { uid: 65534 });
+    if (r.stderr.includes('ERR_MODULE_NOT_FOUND') || r.stderr.includes('EACCES')) this.skip();
+    expect(r.status, r.stderr).to.equal(4);
+    expect(r.stderr).to.include('heartbeat: must be run as root (try: sudo heartbeat start)');
+  });
+
+  it('check: exit 0 for the good config, 6 for a bad one, printing FILE:LINE', () => {
+    expect(hb([...g, 'check']).status).to.equal(0);
+    writeFileSync(join(dir, 'ha.cf'), readFileSync(join(dir, 'ha.cf'), 'utf8') + 'bcastt eth0\n');
+    const r = hb([...g, 'check']);
+    expect(r.status).to.equal(6);
+    expect(r.stderr).to.match(new RegExp(`${dir}/ha\\.cf:\\d+: `));
+  });
+
+  it('exits 2 on a usage error', () => {
+    expect(hb(['start', '--no-such-flag']).status).to.equal(2);
+  });
+});
