@@ -26,8 +26,8 @@ export function parseAuthkeys(text: string, opts: AuthkeysOptions): AuthkeysResu
       ` (mode ${(opts.mode & 0o777).toString(8).padStart(3, '0')}: chmod 600 ${opts.file})`);
   }
   const keys = new Map<number, AuthKey>();
-  const keyLine = new Map<number, number>();
   let active: { index: number; where: Where } | null = null;
+  let authLineSeen = false;
   text.split('\n').forEach((raw, i) => {
     const line = i + 1;
     const t = raw.replace(/\r$/, '').trim();
@@ -35,6 +35,7 @@ export function parseAuthkeys(text: string, opts: AuthkeysOptions): AuthkeysResu
     const w = t.split(/[ \t]+/);
     const [first = '', second, third] = w;
     if (first === 'auth') {
+      authLineSeen = true;
       const n = indexOf(second);
       if (n === null) add(line, 'error', `Invalid authnum [${second ?? ''}] in ${opts.file}`);
       else active = { index: n, where: { file: opts.file, line } };
@@ -57,14 +58,14 @@ export function parseAuthkeys(text: string, opts: AuthkeysOptions): AuthkeysResu
     }
     if (method === 'crc') add(line, 'warning', `Auth method [crc] authenticates nothing: anyone on the network can join; use sha1`);
     if (w.length > 3 && method !== 'crc' && !(w[3] ?? '').startsWith('#')) {
-      add(line, 'warning', `key of [${n}] is only [first word]: Heartbeat ignores the text after the first blank`);
+      add(line, 'warning', `key [${n}] is only [${third ?? ''}]: Heartbeat ignores the text after the first blank`);
     }
     keys.set(n, { method, key });
-    keyLine.set(n, line);
   });
   const act = active as { index: number; where: Where } | null;
-  if (act === null) add(0, 'error', `Missing auth directive in keyfile [${opts.file}]`);
-  else if (!keys.has(act.index)) add(act.where.line, 'error', `Auth Key [${act.index}] not found in keyfile [${opts.file}]`);
+  if (act === null) {
+    if (!authLineSeen) add(0, 'error', `Missing auth directive in keyfile [${opts.file}]`);
+  } else if (!keys.has(act.index)) add(act.where.line, 'error', `Auth Key [${act.index}] not found in keyfile [${opts.file}]`);
   const failed = issues.some((x) => x.severity === 'error');
   return {
     authkeys: failed || act === null ? null : { file: opts.file, activeIndex: act.index, keys },

@@ -45,8 +45,8 @@ function oneOf<T extends string>(s: HaCfState, value: string, where: Where, allo
   return null;
 }
 
-const pacemakerOnly: Handler = (s, v, w) => {
-  issue(s, w, 'warning', `[${v}] ignored: Pacemaker-only directive; heartbeat-ts runs haresources (v1) resource management`);
+const pacemakerOnly = (name: string): Handler => (s, v, w) => {
+  issue(s, w, 'warning', `${name} [${v}] ignored: Pacemaker-only directive; heartbeat-ts runs haresources (v1) resource management`);
 };
 
 function setPacemaker(s: HaCfState, value: string, where: Where): void {
@@ -155,10 +155,10 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   pacemaker: setPacemaker,
   crm_daemon_dir: (s, v, w) => issue(s, w, 'error',
     `crm_daemon_dir [${v}]: Pacemaker directive; heartbeat-ts does not run Pacemaker (Heartbeat 3.0.6 refuses it too without Pacemaker)`),
-  crmd_spawns_pengine: pacemakerOnly,
-  record_config_changes: (s, v, w) => { if (bool(s, 'record_config_changes', v, w) !== null) pacemakerOnly(s, v, w); },
-  record_pengine_inputs: (s, v, w) => { if (bool(s, 'record_pengine_inputs', v, w) !== null) pacemakerOnly(s, v, w); },
-  enable_config_writes: (s, v, w) => { if (bool(s, 'enable_config_writes', v, w) !== null) pacemakerOnly(s, v, w); },
+  crmd_spawns_pengine: pacemakerOnly('crmd_spawns_pengine'),
+  record_config_changes: (s, v, w) => { if (bool(s, 'record_config_changes', v, w) !== null) pacemakerOnly('record_config_changes')(s, v, w); },
+  record_pengine_inputs: (s, v, w) => { if (bool(s, 'record_pengine_inputs', v, w) !== null) pacemakerOnly('record_pengine_inputs')(s, v, w); },
+  enable_config_writes: (s, v, w) => { if (bool(s, 'enable_config_writes', v, w) !== null) pacemakerOnly('enable_config_writes')(s, v, w); },
   traditional_compression: (s, v, w) => {
     bool(s, 'traditional_compression', v, w, `set_traditional_compression:Invalid directive value ${v}`);
   },
