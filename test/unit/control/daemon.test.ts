@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClusterConfig, LoadResult } from '../../../src/config/types.js';
@@ -133,5 +133,32 @@ describe('EventQueue', () => {
     const later = q.next();
     q.push(2);
     expect([first, await later]).to.deep.equal([1, 2]);
+  });
+});
+
+describe('crash handlers', () => {
+  it('write one CRIT line synchronously, remove the pidfile and exit 70', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hb-crash-'));
+    try {
+      const logfile = join(dir, 'ha-log');
+      const pidfile = join(dir, 'hb.pid');
+      const here = new URL('../../../src/', import.meta.url).href;
+      const script = `
+        import { createHaLog } from '${here}log/ha-log.ts';
+        import { installCrashHandlers } from '${here}control/daemon.ts';
+        import { acquirePidfile } from '${here}control/pidfile.ts';
+        const log = createHaLog({ logfile: '${logfile}', logfacility: null, nodeName: 'alpha' });
+        acquirePidfile('${pidfile}');
+        installCrashHandlers(log, '${pidfile}');
+        setTimeout(() => { throw new Error('boom'); }, 1);`;
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.status, r.stderr).to.equal(70);
+      const lines = readFileSync(logfile, 'utf8').split('\n').filter(Boolean);
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.match(/ alpha heartbeat: \[\d+\]: CRIT: Uncaught exception: Error: boom \| at .*Emergency exit\.$/);
+      expect(existsSync(pidfile)).to.equal(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
