@@ -27,7 +27,8 @@ function executable(path: string): boolean {
   }
 }
 
-function systemInterfaces(): string[] {
+/** Interface names of this host (/sys/class/net), for LoadOptions.interfaces when starting. */
+export function systemInterfaces(): string[] {
   try {
     return readdirSync('/sys/class/net');
   } catch {
@@ -42,7 +43,8 @@ function systemUsers(): ReadonlySet<string> | undefined {
 }
 
 export function hostFacts(opts: LoadOptions): HostFacts {
-  const ifaces = opts.interfaces ?? systemInterfaces();
+  // No list given (e.g. `heartbeat check` run on another machine): no interface check.
+  const ifaces = opts.interfaces ?? [];
   const users = systemUsers();
   return {
     ...(ifaces.length > 0 ? { interfaces: new Set(ifaces) } : {}),

@@ -122,8 +122,9 @@ export interface LoadOptions {
   /** Where resource scripts are searched besides DIR/resource.d (default /etc/init.d). */
   readonly initDir?: string;
   /**
-   * Network interface names present on this host. Given: a medium on a missing interface is an
-   * error (as Heartbeat refuses it). Omitted: load.ts reads /sys/class/net; [] skips the check.
+   * Network interface names present on this host. Given (non-empty): a medium on a missing
+   * interface is an error, as Heartbeat refuses it at start. Omitted or []: not checked, so that
+   * `heartbeat check` works on a machine other than the node. load.ts exports systemInterfaces().
    */
   readonly interfaces?: readonly string[];
 }
