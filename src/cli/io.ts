@@ -24,7 +24,7 @@ export const processIo: Io = {
  * config has one.
  */
 export function partialHaCf(r: LoadResult): HaCf | null {
-  return r.config?.haCf ?? (r as LoadResult & { readonly haCf?: HaCf | null }).haCf ?? null;
+  return r.config?.haCf ?? r.haCf ?? null;
 }
 
 /** A log for CLI messages: Heartbeat-format lines on stderr, plus ha.cf's logfile when we know it. */

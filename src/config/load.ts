@@ -97,6 +97,7 @@ export function loadConfig(opts: LoadOptions): LoadResult {
   return {
     config: failed || authkeys === null ? null : { dir, thisNode, haCf: hc.haCf, groups: res.groups, authkeys },
     issues,
+    haCf: haCfText === null ? null : hc.haCf,
   };
 }
 

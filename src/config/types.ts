@@ -133,4 +133,6 @@ export interface LoadOptions {
 export interface LoadResult {
   readonly config: ClusterConfig | null;
   readonly issues: readonly ConfigIssue[];
+  /** ha.cf as far as it could be read, also when other files failed: where to log the refusal. */
+  readonly haCf?: HaCf | null;
 }
