@@ -1,5 +1,7 @@
-// cl_status: Heartbeat's query tool. `hbstatus` works from the pidfile; the other sub-commands need
-// the control socket (not wired yet) and exit 3 (LSB "unimplemented") with a clear message.
+// cl_status: Heartbeat's query tool. `hbstatus` works from the pidfile; the other sub-commands ask
+// the daemon over its control socket and print what it renders (control/cl-status.ts). When the
+// daemon does not answer: the real one's two "Cannot signon" lines and exit 1.
+import { controlRequest } from '../control/control-socket.js';
 import { pidfileState } from '../control/pidfile.js';
 import { createHaLog } from '../log/ha-log.js';
 import { EXIT } from './exit-codes.js';
@@ -36,7 +38,8 @@ hbparameter -p <parameter-name>
 \tRetrieve the value of a cluster parameter.
 \tAs for the valid parameter names, please refer to the man page.
 
-heartbeat-ts: --pidfile FILE selects the daemon's pidfile (default /var/run/heartbeat.pid).
+heartbeat-ts: --pidfile FILE selects the daemon's pidfile (default /var/run/heartbeat.pid),
+--ctl-socket PATH its control socket (default /var/lib/heartbeat/ctl.sock).
 `;
 
 const SUBCOMMANDS = new Set([
@@ -47,25 +50,30 @@ const SUBCOMMANDS = new Set([
 /** Real cl_status: bad sub-command logs an ERROR line and exits 11 (observed on 3.0.6). */
 const EXIT_BAD_SUBCOMMAND = 11;
 
-export function clStatusMain(argv: readonly string[], io: Io = processIo): number {
+/** Takes `--NAME VALUE` out of args. */
+export function takeOption(args: string[], name: string): string | undefined {
+  const at = args.indexOf(name);
+  if (at < 0) return undefined;
+  const v = args[at + 1];
+  args.splice(at, 2);
+  return v;
+}
+
+export async function clStatusMain(argv: readonly string[], io: Io = processIo): Promise<number> {
   const args = [...argv];
-  let pidfile: string | undefined;
-  const at = args.indexOf('--pidfile');
-  if (at >= 0) {
-    pidfile = args[at + 1];
-    args.splice(at, 2);
-  }
+  const pidfile = takeOption(args, '--pidfile');
+  const ctlSocket = takeOption(args, '--ctl-socket');
+  const stateDir = takeOption(args, '--state-dir');
   const sub = args[0];
   if (sub === undefined || sub === '-h' || sub === '--help' || sub === 'help') {
     io.out(CL_STATUS_USAGE);
     return EXIT.OK;
   }
-  const g = resolveGlobals(pidfile !== undefined ? { pidfile } : {}, io.env);
+  const g = resolveGlobals({ ...(pidfile !== undefined ? { pidfile } : {}), ...(ctlSocket !== undefined ? { ctlSocket } : {}), ...(stateDir !== undefined ? { stateDir } : {}) }, io.env);
+  const errLog = () =>
+    createHaLog({ entity: 'cl_status', nodeName: g.nodeName, logfile: null, debugfile: null, logfacility: null, stderr: true, stderrWrite: (s) => io.err(s) });
   if (!SUBCOMMANDS.has(sub)) {
-    createHaLog({ entity: 'cl_status', nodeName: g.nodeName, logfile: null, debugfile: null, logfacility: null, stderr: true, stderrWrite: (s) => io.err(s) }).log(
-      'error',
-      `${sub}: invalid sub-command.`,
-    );
+    errLog().log('error', `${sub}: invalid sub-command.`);
     return EXIT_BAD_SUBCOMMAND;
   }
   if (sub === 'hbstatus') {
@@ -73,6 +81,15 @@ export function clStatusMain(argv: readonly string[], io: Io = processIo): numbe
     io.out(running ? 'Heartbeat is running on this machine.\n' : 'Heartbeat is stopped on this machine.\n');
     return running ? EXIT.OK : EXIT.GENERIC;
   }
-  io.err(`cl_status: ${sub}: not implemented yet (needs the heartbeat control socket)\n`);
-  return EXIT.UNIMPLEMENTED;
+  try {
+    const r = await controlRequest(g.ctlSocket, { cmd: 'cl_status', args });
+    io.out(r.out);
+    io.err(r.err);
+    return r.code;
+  } catch {
+    const log = errLog();
+    log.log('error', 'Cannot signon with heartbeat');
+    log.log('error', "REASON: hb_api_signon: Can't initiate connection to heartbeat");
+    return EXIT.GENERIC;
+  }
 }

@@ -2,4 +2,4 @@
 // The `cl_status` bin; the logic is in cl-status-cmd.ts.
 import { clStatusMain } from './cl-status-cmd.js';
 
-process.exitCode = clStatusMain(process.argv.slice(2));
+process.exitCode = await clStatusMain(process.argv.slice(2));

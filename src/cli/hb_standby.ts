@@ -2,4 +2,4 @@
 // The `hb_standby` bin; the logic is in standby-cmd.ts.
 import { standbyMain } from './standby-cmd.js';
 
-process.exitCode = standbyMain('hb_standby', process.argv.slice(2));
+process.exitCode = await standbyMain('hb_standby', process.argv.slice(2));

@@ -3,6 +3,7 @@ import { unlinkSync } from 'node:fs';
 import { formatIssue, loadConfig } from '../config/load.js';
 import { HEARTBEAT_COMPAT_VERSION } from '../control/daemon.js';
 import { isHeartbeatProcess, pidfileState } from '../control/pidfile.js';
+import { controlRequest } from '../control/control-socket.js';
 import { EXIT, STATUS_EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
 import type { Globals } from './options.js';
@@ -58,17 +59,25 @@ export interface StatusJson {
   readonly pidfile: string;
 }
 
-/** heartbeat.c's `-s` lines; LSB status codes 0 running, 1 dead with pidfile, 3 stopped. */
-export function status(g: Globals, io: Io, json = false): number {
+/**
+ * heartbeat.c's `-s` lines; LSB status codes 0 running, 1 dead with pidfile, 3 stopped. A running
+ * daemon is also asked for its cluster view (nodes, links, groups) over the control socket.
+ */
+export async function status(g: Globals, io: Io, json = false): Promise<number> {
   const st = pidfileState(g.pidfile);
+  let cluster: { out: string; data?: unknown } | null = null;
+  if (st.kind === 'running') cluster = await controlRequest(g.ctlSocket, { cmd: 'status', args: [] }, 2000).catch(() => null);
   const view: StatusJson = {
     state: st.kind === 'absent' ? 'stopped' : st.kind,
     pid: st.kind === 'absent' ? null : st.pid,
     node: g.nodeName,
     pidfile: g.pidfile,
   };
-  if (json) io.out(`${JSON.stringify(view)}\n`);
-  else if (st.kind === 'running') io.out(`heartbeat OK [pid ${st.pid} et al] is running on ${g.nodeName} [${g.nodeName}]...\n`);
+  if (json) io.out(`${JSON.stringify(cluster?.data !== undefined ? { ...view, cluster: cluster.data } : view)}\n`);
+  else if (st.kind === 'running') {
+    io.out(`heartbeat OK [pid ${st.pid} et al] is running on ${g.nodeName} [${g.nodeName}]...\n`);
+    if (cluster) io.out(cluster.out);
+  }
   else if (st.kind === 'stale') io.out(`heartbeat is stopped. No process (stale pidfile [${g.pidfile}])\n`);
   else io.out('heartbeat is stopped. No process\n');
   return st.kind === 'running' ? STATUS_EXIT.RUNNING : st.kind === 'stale' ? STATUS_EXIT.DEAD_PIDFILE : STATUS_EXIT.STOPPED;

@@ -1,6 +1,6 @@
 // Global options: command line over /etc/default/heartbeat over Heartbeat's built-in paths.
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DEFAULTS_FILE, readDefaultsFile } from './defaults-file.js';
 
 export const BUILTIN = {
@@ -20,6 +20,7 @@ export interface RawGlobals {
   readonly initDir?: string;
   readonly debug?: number;
   readonly defaultsFile?: string;
+  readonly ctlSocket?: string;
 }
 
 export interface Globals {
@@ -29,6 +30,8 @@ export interface Globals {
   /** The node name to show when no config is loaded: -n, else uname -n lower-cased as Heartbeat does. */
   readonly nodeName: string;
   readonly stateDir: string;
+  /** The daemon's control socket (cl_status, hb_standby, hb_takeover, status); default STATE_DIR/ctl.sock. */
+  readonly ctlSocket: string;
   readonly pidfile: string;
   readonly initDir: string;
   readonly debug: number;
@@ -49,6 +52,7 @@ export function resolveGlobals(raw: RawGlobals, env: NodeJS.ProcessEnv = process
     node,
     nodeName: (node ?? hostname()).toLowerCase(),
     stateDir: resolve(raw.stateDir ?? d.values.stateDir ?? BUILTIN.stateDir),
+    ctlSocket: resolve(raw.ctlSocket ?? join(raw.stateDir ?? d.values.stateDir ?? BUILTIN.stateDir, 'ctl.sock')),
     pidfile: resolve(raw.pidfile ?? d.values.pidfile ?? BUILTIN.pidfile),
     initDir: resolve(raw.initDir ?? d.values.initDir ?? BUILTIN.initDir),
     debug: (raw.debug ?? 0) + (d.values.debug ?? 0),
@@ -62,6 +66,7 @@ export function resolveGlobals(raw: RawGlobals, env: NodeJS.ProcessEnv = process
 /** The same globals as command-line words, for the detached child and for pkexec re-launch. */
 export function globalsToArgv(g: Globals): string[] {
   const argv = ['--config-dir', g.configDir, '--state-dir', g.stateDir, '--pidfile', g.pidfile, '--init-dir', g.initDir];
+  argv.push('--ctl-socket', g.ctlSocket);
   argv.push('--defaults-file', g.defaultsFile);
   if (g.node !== undefined) argv.push('--node', g.node);
   // The child re-reads the defaults file (and its DEBUG=), so pass only our own -d count.

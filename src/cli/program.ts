@@ -9,7 +9,7 @@ import { startDetached, startForeground } from './start.js';
 
 /** Heartbeat 3.0.6's own flags, accepted when no subcommand is given (`heartbeat -k`). */
 const CLASSIC: Readonly<Record<string, string>> = { '-k': 'stop', '-s': 'status', '-r': 'reload', '-V': 'version', '-v': 'version' };
-const TAKES_VALUE = new Set(['-c', '--config-dir', '-n', '--node', '--state-dir', '--pidfile', '--init-dir', '--defaults-file']);
+const TAKES_VALUE = new Set(['-c', '--config-dir', '-n', '--node', '--state-dir', '--pidfile', '--init-dir', '--defaults-file', '--ctl-socket']);
 
 /**
  * Map classic invocations onto subcommands: `heartbeat -k` = `heartbeat stop`, and a bare
@@ -58,6 +58,7 @@ export async function main(args: readonly string[], io: Io = processIo): Promise
     .option('--pidfile <file>', `pid file (default: ${BUILTIN.pidfile})`)
     .option('--init-dir <dir>', `where resources not in resource.d are found (default: ${BUILTIN.initDir})`)
     .option('--defaults-file <file>', 'daemon options file (default: /etc/default/heartbeat)')
+    .option('--ctl-socket <path>', 'control socket for cl_status/hb_standby/hb_takeover (default: STATE_DIR/ctl.sock)')
     .option('-d, --debug', 'raise the debug level by one; repeat for more (-dd)', (_v: string, n: number) => n + 1, 0)
     .addHelpText('after', HELP_AFTER);
 
@@ -99,8 +100,8 @@ export async function main(args: readonly string[], io: Io = processIo): Promise
     .command('status')
     .description('is it running? exit 0 running, 1 stale pidfile, 3 stopped (classic: -s)')
     .option('--json', 'machine-readable output')
-    .action((opts: { json?: boolean }, cmd: Command) => {
-      code = status(globals(cmd), io, opts.json === true);
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      code = await status(globals(cmd), io, opts.json === true);
     });
   program
     .command('reload')

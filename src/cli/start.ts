@@ -165,6 +165,7 @@ export async function startForeground(g: Globals, io: Io, readyFd?: number): Pro
       version: packageVersion(),
       reloadConfig: () => load(g),
       onReady: report,
+      cluster: { stateDir: g.stateDir, ctlSocket: g.ctlSocket, runtime: { initDir: g.initDir } },
     });
   } catch (e) {
     log.logSync('crit', `Heartbeat start-up failed: ${(e as Error).message}`);

@@ -7,11 +7,17 @@ import type { HaLog } from '../log/ha-log.js';
 import { realClock, type Clock } from '../lib/clock.js';
 import { acquirePidfile, removePidfile } from './pidfile.js';
 import { installSignalHandlers, type SignalEvent } from './signals.js';
+import { listenControl } from './control-socket.js';
+import { Runtime } from './runtime.js';
+import { controlHandler } from './runtime-view.js';
+import { reloadVerdict } from './runtime-reload.js';
+import type { RuntimeDeps } from './runtime-types.js';
 
 /** Heartbeat version we are a drop-in for; the banner keeps Heartbeat's words with it. */
 export const HEARTBEAT_COMPAT_VERSION = '3.0.6';
 
-export type DaemonEvent = SignalEvent;
+/** Signals, plus the runtime telling the loop it has finished. */
+export type DaemonEvent = SignalEvent | { readonly kind: 'exit'; readonly code: number };
 
 /** What the detaching `heartbeat start` waits for on its pipe. */
 export type ReadyReport =
@@ -31,6 +37,15 @@ export interface DaemonDeps {
   readonly onReady?: (r: ReadyReport) => void;
   /** Defaults to real process signals; tests pass their own and push events directly. */
   readonly installSignals?: (push: (e: DaemonEvent) => void) => () => void;
+  /**
+   * The cluster: when given, the daemon runs the node runtime (membership, resources, media) and
+   * serves the control socket. Without it, only the skeleton runs (unit tests of signals/pidfile).
+   */
+  readonly cluster?: {
+    readonly stateDir: string;
+    readonly ctlSocket: string;
+    readonly runtime?: Omit<RuntimeDeps, 'config' | 'log' | 'stateDir' | 'onExit' | 'pid'>;
+  };
 }
 
 /** FIFO of events with an awaitable next(); the only place the loop waits. */
@@ -85,9 +100,37 @@ export async function runDaemon(config: ClusterConfig, deps: DaemonDeps): Promis
   const queue = new EventQueue<DaemonEvent>();
   const uninstall = (deps.installSignals ?? installSignalHandlers)((e) => queue.push(e));
   const started = clock.now();
+  let rt: Runtime | null = null;
+  let ctl: import('node:net').Server | null = null;
+  if (deps.cluster) {
+    const cl = deps.cluster;
+    rt = new Runtime({ ...(cl.runtime ?? {}), config, log, stateDir: cl.stateDir, pid, clock, onExit: (code) => queue.push({ kind: 'exit', code }) });
+    try {
+      await rt.start();
+      ctl = await listenControl(cl.ctlSocket, controlHandler(rt));
+    } catch (e) {
+      const message = (e as Error).message;
+      log.log('crit', `Heartbeat start-up failed: ${message}`);
+      uninstall();
+      if (rt.state !== 'stopped') await rt.crash();
+      removePidfile(deps.pidfile, pid);
+      deps.onReady?.({ kind: 'failed', exitCode: 1, message: `heartbeat: start-up failed: ${message}` });
+      return 1;
+    }
+  }
 
   const handlers: { [K in DaemonEvent['kind']]: Handler<Extract<DaemonEvent, { kind: K }>> } = {
+    exit(e, s) {
+      s.exitCode = e.code;
+    },
     shutdown(_e, s) {
+      if (rt) {
+        // The runtime logs "shutdown in progress", releases groups right to left, sends shutdone,
+        // and answers a second signal with "already underway"; it pushes `exit` when done.
+        s.shuttingDown = true;
+        rt.push({ kind: 'shutdown' });
+        return;
+      }
       if (s.shuttingDown) {
         log.log('info', 'Heartbeat shutdown already underway.');
         return;
@@ -103,7 +146,14 @@ export async function runDaemon(config: ClusterConfig, deps: DaemonDeps): Promis
       if (!deps.reloadConfig) return;
       const r = deps.reloadConfig();
       for (const i of r.issues) log.log(i.severity === 'error' ? 'error' : i.severity === 'warning' ? 'warn' : 'info', formatIssue(i));
-      if (r.config) {
+      if (r.config && rt) {
+        const v = reloadVerdict(s.config, r.config);
+        for (const line of v.logs) log.log(line.level, line.text);
+        if (v.apply) {
+          s.config = r.config;
+          log.setDebug(r.config.haCf.debug);
+        }
+      } else if (r.config) {
         s.config = r.config;
         log.log('info', 'Configuration re-read (SIGHUP).');
       } else {
@@ -131,6 +181,7 @@ export async function runDaemon(config: ClusterConfig, deps: DaemonDeps): Promis
   } finally {
     clearInterval(keepAlive);
     uninstall();
+    ctl?.close();
     removePidfile(deps.pidfile, pid);
   }
   log.log('debug', `ran for ${Math.round(clock.now() - started)} ms`);

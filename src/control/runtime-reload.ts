@@ -1,0 +1,48 @@
+// SIGHUP / `heartbeat reload` on a running node: what may change without a restart. Pure.
+// Applied live: the debug level. Everything the running cores were built from (nodes, media, groups,
+// keys, timers, failback policy, log destinations) is compared, and any difference is refused with
+// the list of what changed: the node keeps running on its old configuration until restarted.
+import type { ClusterConfig, HaCf } from '../config/types.js';
+import type { Level } from '../log/types.js';
+
+export interface ReloadVerdict {
+  readonly apply: boolean;
+  readonly changed: readonly string[];
+  readonly logs: readonly { readonly level: Level; readonly text: string }[];
+}
+
+const j = (v: unknown): string => JSON.stringify(v, (k, x) => (k === 'where' ? undefined : x instanceof Map ? [...x.entries()] : x));
+
+const CHECKS: readonly [string, (c: ClusterConfig) => unknown][] = [
+  ['node list', (c) => c.haCf.nodes],
+  ['heartbeat media', (c) => c.haCf.media],
+  ['udpport', (c) => c.haCf.udpport],
+  ['resource groups (haresources)', (c) => c.groups.map((g) => [g.node, g.resources.map((r) => r.spec)])],
+  ['authkeys', (c) => [c.authkeys.activeIndex, c.authkeys.keys]],
+  ['timers (keepalive/deadtime/warntime/initdead/deadping)', (c) => timers(c.haCf)],
+  ['auto_failback', (c) => c.haCf.autoFailback],
+  ['ping nodes', (c) => [c.haCf.pingNodes, c.haCf.pingGroups]],
+  ['msgfmt/hopfudge/autojoin', (c) => [c.haCf.msgfmt, c.haCf.hopfudge, c.haCf.autojoin]],
+  ['log destinations', (c) => [c.haCf.logfile, c.haCf.debugfile, c.haCf.logfacility, c.haCf.useLogd ?? false]],
+  ['respawn', (c) => c.haCf.respawn],
+];
+
+function timers(h: HaCf): number[] {
+  return [h.keepaliveMs, h.deadtimeMs, h.warntimeMs, h.initdeadMs, h.deadpingMs];
+}
+
+export function reloadVerdict(running: ClusterConfig, next: ClusterConfig): ReloadVerdict {
+  const changed = CHECKS.filter(([, f]) => j(f(running)) !== j(f(next))).map(([name]) => name);
+  if (changed.length > 0) {
+    return {
+      apply: false,
+      changed,
+      logs: [
+        { level: 'error', text: `Configuration change needs a restart: ${changed.join(', ')} changed; still running with the old configuration.` },
+      ],
+    };
+  }
+  const logs: { level: Level; text: string }[] = [{ level: 'info', text: 'Configuration re-read (SIGHUP).' }];
+  if (running.haCf.debug !== next.haCf.debug) logs.push({ level: 'info', text: `debug now set to ${next.haCf.debug}` });
+  return { apply: true, changed, logs };
+}
