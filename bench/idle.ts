@@ -1,0 +1,131 @@
+// Bench 4: idle cost per node of a settled pair (node1 active, node2 standby), summed over the
+// contender's own processes in the node (not the web server): CPU seconds per minute from
+// /proc/PID/stat (utime+stime+cutime+cstime, so reaped helper children count too), memory from
+// /proc/PID/smaps_rollup (Pss, Rss), and packets per second sent on the node's eth0 + eth1.
+import { readFileSync } from 'node:fs';
+import { HttpProbe } from '../test/lab/http-probe.js';
+import { Lab } from '../test/lab/lab.js';
+import { sh } from '../test/lab/netns.js';
+import { sleep, type Contender, type Timers } from './contender.js';
+import type { Results } from './stats.js';
+
+const CLK_TCK = Number(sh('getconf', ['CLK_TCK']).trim()) || 100;
+
+/** CPU ticks of a pid (self + reaped children), or null when gone. */
+export function cpuTicks(pid: number): number | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the ")" of comm: state is field 3, utime 14, stime 15, cutime 16, cstime 17.
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  } catch {
+    return null;
+  }
+}
+
+/** Pss and Rss of a pid in kB (0 when gone or a kernel thread). */
+export function memKb(pid: number): { pss: number; rss: number } {
+  try {
+    const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const get = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(t)?.[1] ?? 0);
+    return { pss: get('Pss'), rss: get('Rss') };
+  } catch {
+    return { pss: 0, rss: 0 };
+  }
+}
+
+export function txPackets(lab: Lab, node: string): number {
+  let sum = 0;
+  for (const ifc of ['eth0', 'eth1']) {
+    try {
+      sum += Number(lab.exec(node, 'cat', [`/sys/class/net/${ifc}/statistics/tx_packets`]).trim());
+    } catch {
+      /* no such interface */
+    }
+  }
+  return sum;
+}
+
+export interface Cost {
+  cpuSPerMin: number;
+  pssMb: number;
+  rssMb: number;
+  txPps: number;
+  procs: number;
+}
+
+/** Measures one node's cost over windowMs (the caller keeps the cluster idle meanwhile). */
+export async function measureCost(lab: Lab, c: Contender, nodes: string[], windowMs: number): Promise<Map<string, Cost>> {
+  const start = new Map<string, { ticks: Map<number, number>; tx: number }>();
+  for (const n of nodes) {
+    const ticks = new Map<number, number>();
+    for (const p of c.processes(n)) {
+      const v = cpuTicks(p);
+      if (v !== null) ticks.set(p, v);
+    }
+    start.set(n, { ticks, tx: txPackets(lab, n) });
+  }
+  const t0 = Date.now();
+  await sleep(windowMs);
+  const secs = (Date.now() - t0) / 1000;
+  const out = new Map<string, Cost>();
+  for (const n of nodes) {
+    const s = start.get(n)!;
+    let ticks = 0;
+    let pss = 0;
+    let rss = 0;
+    const pids = c.processes(n);
+    for (const p of pids) {
+      const v = cpuTicks(p);
+      if (v === null) continue;
+      ticks += v - (s.ticks.get(p) ?? 0);
+      const m = memKb(p);
+      pss += m.pss;
+      rss += m.rss;
+    }
+    out.set(n, {
+      cpuSPerMin: (ticks / CLK_TCK) * (60 / secs),
+      pssMb: pss / 1024,
+      rssMb: rss / 1024,
+      txPps: (txPackets(lab, n) - s.tx) / secs,
+      procs: pids.length,
+    });
+  }
+  return out;
+}
+
+export function addCost(res: Results, bench: string, contender: string, timers: string, cost: Cost, prefix = ''): void {
+  res.add(bench, contender, timers, `${prefix}cpu_s_per_min`, 'cpu-s/min', cost.cpuSPerMin);
+  res.add(bench, contender, timers, `${prefix}pss`, 'MB', cost.pssMb);
+  res.add(bench, contender, timers, `${prefix}rss`, 'MB', cost.rssMb);
+  res.add(bench, contender, timers, `${prefix}tx_pps`, 'pkt/s', cost.txPps);
+  res.add(bench, contender, timers, `${prefix}processes`, 'procs', cost.procs);
+}
+
+export async function idleBench(c: Contender, timers: Timers, windowMs: number, res: Results, say: (m: string) => void): Promise<void> {
+  const lab = await Lab.create({ nodes: 2 });
+  try {
+    c.configure(lab, timers, { autoFailback: true });
+    const probe = HttpProbe.start(lab, { intervalMs: 200, timeoutMs: 300, maxDurationMs: 300_000 });
+    const t0 = Date.now();
+    await Promise.all([c.start('node1'), c.start('node2')]);
+    await probe.waitServedBy('node1', 90_000, t0);
+    probe.stop();
+    // Let start-up work (resource scripts, initial negotiation) finish before measuring.
+    await sleep(Math.max(3000, 2 * timers.deadtimeMs));
+    const costs = await measureCost(lab, c, ['node1', 'node2'], windowMs);
+    for (const [node, cost] of costs) {
+      addCost(res, 'idle', c.name, timers.label, cost);
+      say(`${c.name} ${timers.label} ${node}: ${cost.cpuSPerMin.toFixed(3)} cpu-s/min, PSS ${cost.pssMb.toFixed(1)} MB, RSS ${cost.rssMb.toFixed(1)} MB, ${cost.txPps.toFixed(1)} pkt/s, ${cost.procs} procs`);
+    }
+  } finally {
+    for (const n of ['node1', 'node2']) {
+      try {
+        c.kill(n);
+      } catch {
+        /* torn down anyway */
+      }
+    }
+    await lab.teardown();
+  }
+}

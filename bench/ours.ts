@@ -1,0 +1,112 @@
+// heartbeat-ts (this repo) as a bench contender, through the lab's OurHeartbeat runner
+// (test/lab/ours.ts: `node --import tsx src/cli/heartbeat.ts ... start --foreground` in the node).
+// Same ha.cf / haresources / labweb resource as the real Heartbeat gets, so only the daemon differs.
+// The runner is loaded at run time: the bench still builds and runs the others without it.
+import { existsSync, readFileSync } from 'node:fs';
+import type { Lab, NodeFiles } from '../test/lab/lab.js';
+import { labWebScript } from '../test/lab/real-heartbeat.js';
+import { commOf, waitFor, type ConfigureOptions, type Contender, type Timers } from './contender.js';
+import { AUTHKEYS, benchHaCf, benchHaresources } from './heartbeat3.js';
+
+/** The part of test/lab/ours.ts's OurHeartbeat the bench uses. */
+interface OurRunner {
+  readonly pidfile: string;
+  start(timeoutMs?: number): Promise<void>;
+  kill9(): void;
+  log(): string;
+  stderr(): string;
+}
+type OurRunnerCtor = new (lab: Lab, node: string, files: NodeFiles) => OurRunner;
+
+const RUNNER_MODULE = '../test/lab/ours.js';
+let ctor: OurRunnerCtor | null = null;
+let loadError = '';
+
+/** Loads OurHeartbeat once; call before unavailable(). */
+export async function loadOurRunner(): Promise<void> {
+  if (ctor || loadError) return;
+  try {
+    const mod = (await import(RUNNER_MODULE)) as { OurHeartbeat?: OurRunnerCtor };
+    if (typeof mod.OurHeartbeat !== 'function') loadError = 'test/lab/ours.ts has no OurHeartbeat';
+    else ctor = mod.OurHeartbeat;
+  } catch (e) {
+    loadError = `test/lab/ours.ts not loadable: ${(e as Error).message.split('\n')[0]}`;
+  }
+}
+
+export class Ours implements Contender {
+  readonly name = 'heartbeat-ts';
+  private lab: Lab | null = null;
+  private timers: Timers | null = null;
+  private runners = new Map<string, OurRunner>();
+
+  unavailable(): string | null {
+    return ctor ? null : loadError || 'call loadOurRunner() first';
+  }
+
+  configure(lab: Lab, timers: Timers, opts: ConfigureOptions): void {
+    this.lab = lab;
+    this.timers = timers;
+    const members = opts.nodes ?? lab.nodes.map((n) => n.name);
+    this.runners.clear();
+    for (const m of members) {
+      this.runners.set(m, new ctor!(lab, m, {
+        haCf: benchHaCf(lab, m, timers, opts, members),
+        haresources: benchHaresources(lab, opts, members),
+        authkeys: AUTHKEYS,
+        resourceScripts: { labweb: labWebScript(lab.node(m)) },
+      }));
+    }
+  }
+
+  private runner(node: string): OurRunner {
+    const r = this.runners.get(node);
+    if (!r) throw new Error(`heartbeat-ts: ${node} not configured`);
+    return r;
+  }
+
+  async start(node: string): Promise<void> {
+    await this.runner(node).start(30_000);
+  }
+
+  private pid(node: string): number {
+    const f = this.runner(node).pidfile;
+    return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : 0;
+  }
+
+  async stop(node: string): Promise<void> {
+    // SIGTERM is what `heartbeat stop` sends (as Heartbeat's -k does); signalling directly keeps a
+    // second tsx start-up (~1 s) out of the switchover time.
+    const pid = this.pid(node);
+    if (pid > 0) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    }
+    if (!(await waitFor(() => this.processes(node).length === 0, 30_000))) this.kill(node);
+  }
+
+  kill(node: string): void {
+    const lab = this.lab!;
+    this.runner(node).kill9();
+    for (let i = 0; i < 5 && lab.pidsIn(node).length > 0; i++) lab.kill9(node);
+    lab.dropExtraAddresses(node, 'eth0');
+  }
+
+  processes(node: string): number[] {
+    return this.lab!.pidsIn(node).filter((p) => {
+      const c = commOf(p);
+      return c === 'node' || c.startsWith('heartbeat');
+    });
+  }
+
+  log(node: string): string {
+    return this.runner(node).log();
+  }
+
+  detectionMs(t: Timers): number {
+    return (this.timers ?? t).deadtimeMs;
+  }
+}

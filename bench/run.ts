@@ -1,0 +1,116 @@
+// The bench entry: node --import tsx bench/run.ts [--quick] [--only failover,idle,...] [--trials N]
+//   [--contenders heartbeat-ts,heartbeat-3.0.6,keepalived] [--csv FILE]
+// Root only (network namespaces). Prints one table and writes bench/results/<full|quick>-<date>.csv.
+import { join } from 'node:path';
+import { isRoot } from '../test/lab/netns.js';
+import { TIMERS_1S, TIMERS_200MS, type Contender } from './contender.js';
+import { failoverBench } from './failover.js';
+import { Heartbeat3 } from './heartbeat3.js';
+import { idleBench } from './idle.js';
+import { ipfailBench } from './ipfail.js';
+import { Keepalived } from './keepalived.js';
+import { loopbackBench } from './loopback.js';
+import { Ours, loadOurRunner } from './ours.js';
+import { scaleBench } from './scale.js';
+import { Results, table, writeCsv } from './stats.js';
+
+const BENCHES = ['failover', 'idle', 'scale', 'ipfail', 'loopback'] as const;
+type BenchName = (typeof BENCHES)[number];
+
+interface Args {
+  quick: boolean;
+  only: BenchName[];
+  trials: number;
+  contenders: string[] | null;
+  csv: string | null;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { quick: false, only: [...BENCHES], trials: 0, contenders: null, csv: null };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const v = (): string => {
+      const x = argv[++i];
+      if (x === undefined) throw new Error(`${k} needs a value`);
+      return x;
+    };
+    if (k === '--quick') a.quick = true;
+    else if (k === '--only') {
+      const names = v().split(',').map((s) => s.trim()).filter(Boolean);
+      for (const n of names) if (!(BENCHES as readonly string[]).includes(n)) throw new Error(`unknown bench ${n} (have ${BENCHES.join(', ')})`);
+      a.only = names as BenchName[];
+    } else if (k === '--trials') a.trials = Number(v());
+    else if (k === '--contenders') a.contenders = v().split(',');
+    else if (k === '--csv') a.csv = v();
+    else if (k === '-h' || k === '--help') {
+      console.log('usage: node --import tsx bench/run.ts [--quick] [--only failover,idle,scale,ipfail,loopback] [--trials N] [--contenders a,b] [--csv FILE]');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${k}`);
+  }
+  if (!a.trials) a.trials = a.quick ? 1 : 5;
+  return a;
+}
+
+function say(msg: string): void {
+  console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  if (!isRoot()) {
+    console.error('bench: needs root (network namespaces)');
+    return 4;
+  }
+  await loadOurRunner();
+  const all: Contender[] = [new Ours(), new Heartbeat3(), new Keepalived()];
+  const contenders: Contender[] = [];
+  for (const c of all) {
+    if (args.contenders && !args.contenders.includes(c.name)) continue;
+    const why = c.unavailable();
+    if (why) say(`skipping ${c.name}: ${why}`);
+    else contenders.push(c);
+  }
+  const res = new Results();
+  const started = Date.now();
+  const q = args.quick;
+  const timerSets = [TIMERS_1S, TIMERS_200MS];
+  for (const bench of args.only) {
+    say(`== ${bench}`);
+    try {
+      if (bench === 'failover') {
+        for (const t of timerSets) for (const c of contenders) await failoverBench(c, t, args.trials, res, say);
+      } else if (bench === 'idle') {
+        for (const t of timerSets) for (const c of contenders) await idleBench(c, t, q ? 15_000 : 60_000, res, say);
+      } else if (bench === 'scale') {
+        const sizes = q ? [16] : [8, 16, 32];
+        for (const n of sizes) for (const c of contenders.filter((x) => x.name !== 'keepalived')) {
+          await scaleBench(c, TIMERS_200MS, n, q ? 60_000 : 300_000, res, say);
+        }
+      } else if (bench === 'ipfail') {
+        for (const c of contenders) await ipfailBench(c, TIMERS_1S, args.trials, q ? 15_000 : 60_000, res, say);
+      } else if (bench === 'loopback') {
+        const ours = contenders.find((x) => x.name === 'heartbeat-ts');
+        if (ours) await loopbackBench(ours, q ? 60_000 : 300_000, res, say);
+        else say('loopback: heartbeat-ts not available, skipped');
+      }
+    } catch (e) {
+      say(`${bench} aborted: ${(e as Error).stack ?? String(e)}`);
+      res.add(bench, '-', '-', 'aborted', '-', null, (e as Error).message.slice(0, 200));
+    }
+  }
+  const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '');
+  const csv = args.csv ?? join('bench', 'results', `${q ? 'quick' : 'full'}-${stamp}.csv`);
+  writeCsv(res, csv);
+  console.log(`\nheartbeat-ts bench (${q ? 'QUICK: 1 trial, short windows' : `${args.trials} trials`}), ${Math.round((Date.now() - started) / 1000)} s\n`);
+  console.log(table(res));
+  console.log(`\nCSV: ${csv}`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(`bench: ${(e as Error).message}`);
+    process.exit(2);
+  },
+);
