@@ -177,7 +177,8 @@ export class Runtime {
   }
 
   private handle(e: RuntimeEvent): void {
-    const at = this.clock.now();
+    // Whole milliseconds: the cores print intervals in their log lines ("interval 2002 ms").
+    const at = Math.ceil(this.clock.now());
     switch (e.kind) {
       case 'reconciled':
         if (this.phase !== 'reconciling') return;
