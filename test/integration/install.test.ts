@@ -1,0 +1,39 @@
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+describe('etc-ha.d/install.sh into a staging root', function () {
+  this.timeout(60_000);
+  let root: string;
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'hbts-install-'));
+    // An operator's existing ha.cf must survive the install.
+    mkdirSync(join(root, 'etc/ha.d'), { recursive: true });
+    writeFileSync(join(root, 'etc/ha.d/ha.cf'), '# mine\n');
+    execFileSync('sh', ['etc-ha.d/install.sh'], { env: { ...process.env, DESTDIR: root, HBTS_SKIP_DEPS: '1' }, stdio: 'pipe' });
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('installs the classic command names as wrappers around the compiled program', () => {
+    expect(readFileSync(join(root, 'usr/sbin/heartbeat'), 'utf8')).to.contain('/usr/lib/heartbeat-ts/dist/cli/heartbeat.js');
+    for (const b of ['cl_status', 'hb_standby', 'hb_takeover']) {
+      expect(statSync(join(root, 'usr/bin', b)).mode & 0o777).to.equal(0o755);
+      expect(statSync(join(root, 'usr/lib/heartbeat-ts/dist/cli', `${b}.js`)).isFile()).to.equal(true);
+    }
+  });
+
+  it('installs authkeys mode 600 and keeps an existing ha.cf', () => {
+    expect(statSync(join(root, 'etc/ha.d/authkeys')).mode & 0o777).to.equal(0o600);
+    expect(readFileSync(join(root, 'etc/ha.d/ha.cf'), 'utf8')).to.equal('# mine\n');
+    expect(readFileSync(join(root, 'etc/ha.d/haresources'), 'utf8')).to.contain('IPaddr::192.0.2.10');
+  });
+
+  it('installs the init script, systemd unit, logrotate snippet and resource scripts', () => {
+    expect(statSync(join(root, 'etc/init.d/heartbeat')).mode & 0o111).to.not.equal(0);
+    expect(readFileSync(join(root, 'lib/systemd/system/heartbeat.service'), 'utf8')).to.contain('ExecStart=/usr/sbin/heartbeat start --foreground');
+    expect(readFileSync(join(root, 'etc/logrotate.d/heartbeat'), 'utf8')).to.contain('/var/log/ha-log');
+    expect(statSync(join(root, 'etc/ha.d/resource.d/IPaddr')).mode & 0o111).to.not.equal(0);
+  });
+});
