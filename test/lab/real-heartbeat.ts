@@ -5,8 +5,13 @@
 // Heartbeat daemonises, so its mount/UTS/net namespaces live on in its processes: commands "on" the
 // node go through nsenter into the master's namespaces, and kill9() finds every process sharing the
 // master's mount namespace (never another heartbeat on the host).
+// That mount namespace is identified by its nsfs inode, and the kernel hands a freed namespace's
+// inode number to the very next namespace made anywhere on the host (every `ip netns exec`, `ip -n`,
+// `unshare -m` of a concurrent test). So we hold the namespace open (an fd on /proc/PID/ns/mnt)
+// until we have seen it empty: while held, its number cannot be reused, and a process matching it
+// is really ours. Without that, processes() listed, and kill9() SIGKILLed, strangers.
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, cpSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lab, LabNode, NodeFiles } from './lab.js';
 import { sh, shQuiet } from './netns.js';
@@ -37,7 +42,10 @@ export class RealHeartbeat {
   readonly node: LabNode;
   /** Master pid, from the private /run/heartbeat.pid (leading spaces stripped). */
   pid = 0;
-  private mntNs = '';
+  /** Open fd on the master's /proc/PID/ns/mnt (keeps the namespace and its inode number ours). */
+  private nsFd: number | null = null;
+  private nsIno = 0;
+  private nsDev = 0;
   readonly varlib: string;
   readonly stderrFile: string;
 
@@ -76,6 +84,8 @@ export class RealHeartbeat {
   /** Starts the daemon and waits for its master pid. The start-up stderr goes to stderrFile. */
   async start(opts: RealStartOptions = {}): Promise<number> {
     const n = this.node;
+    this.releaseIfEmpty();
+    if (this.nsFd !== null) throw new Error(`real heartbeat on ${n.name} is still running (pids ${this.processes().join(' ')})`);
     rmSync(join(n.runDir, 'heartbeat.pid'), { force: true });
     const script = [
       `mount --bind '${n.etcHaD}' /etc/ha.d`,
@@ -98,10 +108,11 @@ export class RealHeartbeat {
     const pidFile = join(n.runDir, 'heartbeat.pid');
     while (Date.now() < deadline) {
       const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
-      if (pid > 0 && existsSync(`/proc/${pid}`)) {
+      if (pid > 0 && this.holdNamespaceOf(pid)) {
+        // Not lab.trackPid(pid): that SIGKILLs the bare number at teardown, after kill9() already
+        // killed it, and with pid_max 32768 the number may belong to someone else by then.
+        // kill9() is registered in the constructor and also runs from NetnsRun's exit hooks.
         this.pid = pid;
-        this.mntNs = readlinkSync(`/proc/${pid}/ns/mnt`);
-        this.lab.trackPid(pid);
         return pid;
       }
       await sleep(50);
@@ -113,18 +124,56 @@ export class RealHeartbeat {
     return existsSync(this.stderrFile) ? readFileSync(this.stderrFile, 'utf8') : '';
   }
 
-  /** Every process in the master's mount namespace (heartbeat, its children, resource scripts). */
-  processes(): number[] {
-    if (!this.mntNs) return [];
+  /** Opens and keeps the mount namespace of pid, if it is a private one (not ours). */
+  private holdNamespaceOf(pid: number): boolean {
+    let fd: number;
+    try {
+      fd = openSync(`/proc/${pid}/ns/mnt`, 'r');
+    } catch {
+      return false; // not started yet, or gone
+    }
+    const st = fstatSync(fd);
+    const own = statSync('/proc/self/ns/mnt');
+    if (st.ino === own.ino && st.dev === own.dev) {
+      closeSync(fd); // the pid file is written after unshare, so this is not our master
+      return false;
+    }
+    this.nsFd = fd;
+    this.nsIno = st.ino;
+    this.nsDev = st.dev;
+    return true;
+  }
+
+  /**
+   * Lets the namespace go once no process is left in it. No process can join an empty mount
+   * namespace except through our fd, so two empty scans (the second after the first has ended, in
+   * case a fork raced the /proc listing) mean it stays empty; from then on processes() is [].
+   */
+  private releaseIfEmpty(): void {
+    if (this.nsFd === null || this.scan().length > 0 || this.scan().length > 0) return;
+    closeSync(this.nsFd);
+    this.nsFd = null;
+  }
+
+  private scan(): number[] {
     const out: number[] = [];
     for (const e of readdirSync('/proc')) {
       if (!/^\d+$/.test(e)) continue;
       try {
-        if (readlinkSync(`/proc/${e}/ns/mnt`) === this.mntNs) out.push(Number(e));
+        const st = statSync(`/proc/${e}/ns/mnt`);
+        if (st.ino === this.nsIno && st.dev === this.nsDev) out.push(Number(e));
       } catch {
-        /* exited meanwhile */
+        /* exited meanwhile (a zombie has no ns links either) */
       }
     }
+    return out;
+  }
+
+  /** Every process in the master's mount namespace (heartbeat, its children, resource scripts). */
+  processes(): number[] {
+    if (this.nsFd === null) return [];
+    const out = this.scan();
+    if (out.length === 0) this.releaseIfEmpty();
     return out;
   }
 
@@ -197,7 +246,10 @@ export class RealHeartbeat {
    */
   kill9(): number[] {
     const killed: number[] = [];
-    for (let round = 0; round < 20; round++) {
+    // Until empty: a process may fork between our /proc scan and its SIGKILL, and under load a
+    // killed process takes a while to exit. Bounded so a stuck (D state) process cannot hang us.
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
       const pids = this.processes();
       if (pids.length === 0) break;
       for (const pid of pids) {

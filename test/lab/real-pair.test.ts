@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
 import { HttpProbe } from './http-probe.js';
 import { Lab } from './lab.js';
 import { isRoot, sh } from './netns.js';
@@ -13,6 +15,47 @@ function note(msg: string): void {
 // Two REAL Heartbeat 3.0.6 nodes: ucast on the heartbeat link + bcast on the service LAN, keepalive 1,
 // deadtime 3, auto_failback on, haresources `node1 192.0.2.10/24/eth0 labweb` (real IPaddr, a
 // busybox-httpd script whose page names the node).
+const nsNumber = (link: string): number => Number(/\[(\d+)\]/.exec(link)?.[1] ?? 0);
+
+/** Starts `unshare --mount sleep 60`; resolves once it is in its new namespace (with that link). */
+async function unshared(own: string): Promise<{ child: ChildProcess; ns: string }> {
+  const child = spawn('unshare', ['--mount', 'sleep', '60'], { stdio: 'ignore' });
+  for (let t = 0; t < 400 && child.exitCode === null; t++) {
+    try {
+      const ns = readlinkSync(`/proc/${child.pid}/ns/mnt`);
+      if (ns !== own) return { child, ns };
+    } catch {
+      /* not there yet */
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  child.kill('SIGKILL');
+  throw new Error('unshare --mount did not start');
+}
+
+/**
+ * Makes a stranger process whose mount namespace has oldNs's number. The kernel hands out the
+ * lowest free number, some time after the old namespace is freed: strangers below it are kept (they
+ * fill the holes), one above it means "not free yet" and is dropped. Returns every stranger kept
+ * (the caller kills them), or [] when another process on the host took the number first.
+ */
+async function strangersUntil(oldNs: string, timeoutMs = 5000): Promise<ChildProcess[]> {
+  const own = readlinkSync('/proc/self/ns/mnt');
+  const kept: ChildProcess[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && kept.length < 64) {
+    const { child, ns } = await unshared(own);
+    kept.push(child);
+    if (ns === oldNs) return kept;
+    if (nsNumber(ns) > nsNumber(oldNs)) {
+      kept.pop()?.kill('SIGKILL');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  for (const c of kept) c.kill('SIGKILL');
+  return [];
+}
+
 describe('@lab real Heartbeat 3.0.6 pair in the lab', function () {
   this.timeout(60_000);
   let lab: Lab;
@@ -59,7 +102,20 @@ describe('@lab real Heartbeat 3.0.6 pair in the lab', function () {
   it('after kill -9 of node1, node2 serves the VIP within deadtime + a few seconds', async () => {
     const [h1, h2] = hbs as [RealHeartbeat, RealHeartbeat];
     const killed = Date.now();
+    const oldNs = readlinkSync(`/proc/${h1.pid}/ns/mnt`);
     expect(h1.kill9()).to.include(h1.pid);
+    // The kernel gives node1's freed mount-namespace number to a later namespace made on the host
+    // (in CI: another test's `ip netns exec`). Such a stranger must not count as node1's, nor be
+    // SIGKILLed by node1's kill9/teardown (it used to be: "expected [ 8062 ] to deeply equal []").
+    const strangers = await strangersUntil(oldNs);
+    try {
+      expect(h1.processes()).to.deep.equal([]);
+      h1.kill9();
+      for (const s of strangers) expect(s.signalCode).to.equal(null);
+    } finally {
+      for (const s of strangers) s.kill('SIGKILL');
+    }
+    note(`stranger with node1's old ${oldNs}: ${strangers.length > 0 ? 'made' : 'not made (taken)'}`);
     const r = await probe.waitServedBy('node2', (DEADTIME_S + 5) * 1000, killed);
     note(`node2 serving ${r.t - killed} ms after kill -9 of node1 (deadtime ${DEADTIME_S} s)`);
     expect(h2.log()).to.contain('WARN: node node1: is dead');
