@@ -40,10 +40,14 @@ export function setLocalStatus(s: CoreState, out: Out, status: NodeStatus, at: n
   out.log('info', `Local status now set to: '${status}'`);
 }
 
-/** Heartbeat's change_link_status: `Link bravo:eth0 up.` */
+/**
+ * Heartbeat's change_link_status: `Link bravo:eth0 up.` A link never heard on goes dead silently:
+ * the real 3.0.6 logs no `Link x:y dead.` for a node silent since start (cl_status then says dead).
+ */
 export function setLinkStatus(out: Out, node: string, link: { name: string; status: string }, status: 'up' | 'dead'): void {
+  const wasInit = link.status === 'init';
   link.status = status;
-  out.log('info', `Link ${node}:${link.name} ${status}.`);
+  if (!(wasInit && status === 'dead')) out.log('info', `Link ${node}:${link.name} ${status}.`);
   out.push({ kind: 'link-status', node, link: link.name, status });
 }
 
@@ -69,6 +73,22 @@ export function checkTimeouts(s: CoreState, out: Out, at: number): void {
       if (l.status !== 'dead' && at - l.lastAt > limit) setLinkStatus(out, n.name, l, 'dead');
     }
   }
+}
+
+/**
+ * When initdead runs out, the real one logs `node x: is dead`, then Comm_now_up and goes active,
+ * and only then takes over the dead node's resources. So a node-dead raised in the same step as
+ * comm-up goes after it: the resource layer must not act while we are still 'up' (it would see its
+ * own `resource` message in state init).
+ */
+function deadAfterCommUp(out: Out, mark: number): void {
+  const fx = out.effects;
+  const up = fx.findIndex((e, i) => i >= mark && e.kind === 'comm-up');
+  if (up < 0) return;
+  const dead = fx.slice(mark, up).filter((e) => e.kind === 'node-dead');
+  if (dead.length === 0) return;
+  const rest = fx.slice(mark).filter((e) => e.kind !== 'node-dead' || fx.indexOf(e) > up);
+  fx.splice(mark, fx.length - mark, ...rest.slice(0, rest.indexOf(fx[up]!) + 1), ...dead, ...rest.slice(rest.indexOf(fx[up]!) + 1));
 }
 
 /** Heartbeat's check_comm_isup: every node heard from or declared dead. */
@@ -100,8 +120,10 @@ export function onTick(s: CoreState, out: Out, at: number): void {
     // After a stall, keep the phase but do not send a burst.
     if (s.nextStatusAt <= at) s.nextStatusAt += Math.ceil((at - s.nextStatusAt + 1) / k) * k;
   }
+  const mark = out.effects.length;
   checkTimeouts(s, out, at);
   checkCommUp(s, out, at);
+  deadAfterCommUp(out, mark);
   sendRexmitRequests(s, out, at);
 }
 
