@@ -1,6 +1,7 @@
 // cl_status: Heartbeat's query tool. `hbstatus` works from the pidfile; the other sub-commands ask
 // the daemon over its control socket and print what it renders (control/cl-status.ts). When the
 // daemon does not answer: the real one's two "Cannot signon" lines and exit 1.
+import { CL_STATUS_USAGE as USAGE } from '../control/cl-status.js';
 import { controlRequest } from '../control/control-socket.js';
 import { pidfileState } from '../control/pidfile.js';
 import { createHaLog } from '../log/ha-log.js';
@@ -8,35 +9,7 @@ import { EXIT } from './exit-codes.js';
 import { processIo, type Io } from './io.js';
 import { resolveGlobals } from './options.js';
 
-export const CL_STATUS_USAGE = `Usage: cl_status <sub-command> [<options>] [<parameters>]
-
-Sub-commands:
-clientstatus <node-name> <client-id> [<timeout>]
-\tShow the status of heartbeat clients.
-hblinkstatus <node-name> <link-name>
-\tShow the status of a heartbeat link
-hbstatus
-\tIndicate if heartbeat is running on the local system.
-listnodes [<option>]
-\tList the nodes in the cluster.
-\tOptions:
-\t\t-p\tlist only 'ping' type nodes
-\t\t-n\tlist only 'normal' type nodes
-listhblinks <node-name>
-\tList the network interfaces used as hearbeat links.
-nodestatus <node-name>
-\tList the node status.
-nodeweight <node-name>
-\tList the node weight.
-nodesite <node-name>
-\tList the node site.
-nodetype <node-name>
-\tList the nodes of a given type.
-rscstatus
-\tShow the status of cluster resources.
-hbparameter -p <parameter-name>
-\tRetrieve the value of a cluster parameter.
-\tAs for the valid parameter names, please refer to the man page.
+export const CL_STATUS_USAGE = `${USAGE}\tAs for the valid parameter names, please refer to the man page.
 
 heartbeat-ts: --pidfile FILE selects the daemon's pidfile (default /var/run/heartbeat.pid),
 --ctl-socket PATH its control socket (default /var/lib/heartbeat/ctl.sock).
