@@ -4,10 +4,12 @@
 //   switchover   graceful stop of the active node1 -> first request served by node2
 //   failback     node1 launched again -> first request served by node1 (from launch and from "up")
 //   hard fail    node1's eth0 + eth1 set down -> first request served by node2; minus detection time
+//   heal         node1's links set up again (it kept running) -> first request served by node1
 // then both are killed, links restored, and the next trial starts from scratch on the same lab.
 import { HttpProbe, type ProbeRecord } from '../test/lab/http-probe.js';
 import { Lab } from '../test/lab/lab.js';
 import { holderOf, sleep, type Contender, type Timers } from './contender.js';
+import { LastHeard } from './last-heard.js';
 import type { Results } from './stats.js';
 
 /** Per-request timeout of the probe: the poll resolution while the VIP does not answer. */
@@ -22,6 +24,8 @@ async function servedByAny(probe: HttpProbe, nodes: string[], timeoutMs: number,
 function failures(probe: HttpProbe, from: number, to: number): number {
   return probe.between(from, to).filter((r) => !r.ok).length;
 }
+
+const STARTUP_DT_WINDOW_MS = 8000;
 
 /** Lets the pair settle: the standby must have seen the active one for a while. */
 function settleMs(t: Timers): number {
@@ -66,19 +70,35 @@ export async function failoverBench(c: Contender, timers: Timers, trials: number
         add('failback_from_launch', 'ms', fb.t - t2);
         add('failback_from_up', 'ms', Math.max(0, fb.t - up));
         add('failback_failed_requests', 'req', failures(probe, t2, fb.t));
-        await sleep(settleMs(timers));
+        // A node announces deadtime + 2 s for its first ~5 s (Heartbeat's dt field, BEHAVIOUR.md),
+        // so the peer's detection is only steady-state after that: wait it out.
+        await sleep(Math.max(settleMs(timers), STARTUP_DT_WINDOW_MS));
 
         // 1. hard failover: cut every link of the active node
         phase = 'hard failover';
         const holder = holderOf(lab);
         if (holder !== 'node1') throw new Error(`VIP on ${holder ?? 'nobody'} before the hard failover`);
+        const heard = await LastHeard.start(lab, 'node2', 'node1');
         lab.cutLink('node1', 'eth0');
         lab.cutLink('node1', 'eth1');
         const t3 = Date.now();
         const fo = await probe.waitServedBy('node2', det + 60_000, t3);
+        heard.stop();
         add('hard_failover', 'ms', fo.t - t3);
-        add('hard_failover_minus_detection', 'ms', fo.t - t3 - det, `detection ${det} ms`);
-        say(`${c.name} ${timers.label} trial ${trial}: cold ${first.t - t0} switch ${sw.t - t1} failback ${fb.t - t2} failover ${fo.t - t3} ms`);
+        const last = heard.lastBefore(t3);
+        add('hard_failover_beyond_deadtime', 'ms', last === null ? null : fo.t - last - det,
+          last === null ? 'no heartbeat captured' : `from last heartbeat heard + ${det} ms`);
+        await sleep(settleMs(timers));
+
+        // 2c. failback after the network heals (node1 kept running, cut off, with its VIP)
+        phase = 'heal failback';
+        lab.restoreLink('node1', 'eth0');
+        lab.restoreLink('node1', 'eth1');
+        const t4 = Date.now();
+        const hf = await probe.waitServedBy('node1', 120_000, t4);
+        add('heal_failback', 'ms', hf.t - t4);
+        add('heal_failback_failed_requests', 'req', failures(probe, t4, hf.t));
+        say(`${c.name} ${timers.label} trial ${trial}: cold ${first.t - t0} switch ${sw.t - t1} failback ${fb.t - t2} failover ${fo.t - t3} heal ${hf.t - t4} ms`);
       } catch (e) {
         add(phase.replace(' ', '_'), 'ms', null, `trial ${trial} failed: ${(e as Error).message.slice(0, 160)}`);
         say(`${c.name} ${timers.label} trial ${trial}: ${phase} failed: ${(e as Error).message}`);

@@ -1,5 +1,5 @@
 // The bench entry: node --import tsx bench/run.ts [--quick] [--only failover,idle,...] [--trials N]
-//   [--contenders heartbeat-ts,heartbeat-3.0.6,keepalived] [--csv FILE]
+//   [--contenders heartbeat-ts,heartbeat-3.0.6,keepalived] [--timers 1s/3s,200ms/1s] [--csv FILE]
 // Root only (network namespaces). Prints one table and writes bench/results/<full|quick>-<date>.csv.
 import { join } from 'node:path';
 import { isRoot } from '../test/lab/netns.js';
@@ -23,10 +23,11 @@ interface Args {
   trials: number;
   contenders: string[] | null;
   csv: string | null;
+  timers: string[] | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, only: [...BENCHES], trials: 0, contenders: null, csv: null };
+  const a: Args = { quick: false, only: [...BENCHES], trials: 0, contenders: null, csv: null, timers: null };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = (): string => {
@@ -42,8 +43,9 @@ function parseArgs(argv: string[]): Args {
     } else if (k === '--trials') a.trials = Number(v());
     else if (k === '--contenders') a.contenders = v().split(',');
     else if (k === '--csv') a.csv = v();
+    else if (k === '--timers') a.timers = v().split(',');
     else if (k === '-h' || k === '--help') {
-      console.log('usage: node --import tsx bench/run.ts [--quick] [--only failover,idle,scale,ipfail,loopback] [--trials N] [--contenders a,b] [--csv FILE]');
+      console.log('usage: node --import tsx bench/run.ts [--quick] [--only failover,idle,scale,ipfail,loopback] [--trials N] [--contenders a,b] [--timers 1s/3s,200ms/1s] [--csv FILE]');
       process.exit(0);
     } else throw new Error(`unknown argument ${k}`);
   }
@@ -73,24 +75,24 @@ async function main(): Promise<number> {
   const res = new Results();
   const started = Date.now();
   const q = args.quick;
-  const timerSets = [TIMERS_1S, TIMERS_200MS];
+  const timerSets = [TIMERS_1S, TIMERS_200MS].filter((t) => !args.timers || args.timers.includes(t.label));
   for (const bench of args.only) {
     say(`== ${bench}`);
     try {
       if (bench === 'failover') {
         for (const t of timerSets) for (const c of contenders) await failoverBench(c, t, args.trials, res, say);
       } else if (bench === 'idle') {
-        for (const t of timerSets) for (const c of contenders) await idleBench(c, t, q ? 15_000 : 60_000, res, say);
+        for (const t of timerSets) for (const c of contenders) await idleBench(c, t, q ? 10_000 : 60_000, res, say);
       } else if (bench === 'scale') {
         const sizes = q ? [16] : [8, 16, 32];
         for (const n of sizes) for (const c of contenders.filter((x) => x.name !== 'keepalived')) {
-          await scaleBench(c, TIMERS_200MS, n, q ? 60_000 : 300_000, res, say);
+          await scaleBench(c, TIMERS_200MS, n, q ? 30_000 : 300_000, res, say);
         }
       } else if (bench === 'ipfail') {
-        for (const c of contenders) await ipfailBench(c, TIMERS_1S, args.trials, q ? 15_000 : 60_000, res, say);
+        for (const c of contenders) await ipfailBench(c, TIMERS_1S, args.trials, q ? 10_000 : 60_000, res, say);
       } else if (bench === 'loopback') {
         const ours = contenders.find((x) => x.name === 'heartbeat-ts');
-        if (ours) await loopbackBench(ours, q ? 60_000 : 300_000, res, say);
+        if (ours) await loopbackBench(ours, q ? 30_000 : 300_000, res, say);
         else say('loopback: heartbeat-ts not available, skipped');
       }
     } catch (e) {
