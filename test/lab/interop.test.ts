@@ -1,0 +1,199 @@
+// Our daemon (node1) and the REAL Heartbeat 3.0.6 (node2) in one lab: they must see each other up on
+// every medium with every auth method, declare each other dead after deadtime (kill -9, cut link),
+// stay apart with a wrong key, and put the same fields in the same order on the wire.
+// Timers: keepalive 1, warntime 2, deadtime 3, initdead 4. One lab for all cases; each case rewrites
+// the files and restarts both daemons.
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Lab } from './lab.js';
+import { isRoot, sh } from './netns.js';
+import { realHeartbeatInstalled } from './real-heartbeat.js';
+import { OursNode, RealNode, authkeysText, mediaLines, pairHaCf, waitLog, type AuthMethod, type Medium, type PairNode } from './interop-pair.js';
+import { decodeDatagram } from '../../src/wire/message.js';
+import { get } from '../../src/wire/fields.js';
+import type { HbMessage } from '../../src/wire/types.js';
+
+const DEADTIME_MS = 3000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const verbose = process.env['HB_LAB_VERBOSE'] === '1';
+const note = (m: string): void => void (verbose && console.log(`      [timing] ${m}`));
+
+/** UDP payloads of an Ethernet pcap (tcpdump -w), IPv4 only. */
+export function udpPayloads(pcap: Buffer): { src: string; payload: Buffer }[] {
+  const out: { src: string; payload: Buffer }[] = [];
+  if (pcap.length < 24) return out;
+  const le = pcap.readUInt32LE(0) === 0xa1b2c3d4 || pcap.readUInt32LE(0) === 0xa1b23c4d;
+  const u32 = (o: number) => (le ? pcap.readUInt32LE(o) : pcap.readUInt32BE(o));
+  for (let o = 24; o + 16 <= pcap.length; ) {
+    const incl = u32(o + 8);
+    const frame = pcap.subarray(o + 16, o + 16 + incl);
+    o += 16 + incl;
+    if (frame.length < 14 + 20 + 8 || frame.readUInt16BE(12) !== 0x0800) continue;
+    const ihl = (frame[14]! & 0x0f) * 4;
+    if (frame[14 + 9] !== 17) continue;
+    const src = [...frame.subarray(14 + 12, 14 + 16)].join('.');
+    out.push({ src, payload: frame.subarray(14 + ihl + 8) });
+  }
+  return out;
+}
+
+/** [(name, type)] of a message, for comparing layouts. */
+const layout = (m: HbMessage): string[] => m.fields.map((f) => `${f.name}:${f.type}`);
+
+describe('@lab interop: heartbeat-ts and the real Heartbeat 3.0.6 see each other', function () {
+  this.timeout(120_000);
+  let lab: Lab;
+  let ours: OursNode;
+  let real: RealNode;
+  /** Log offsets at the start of the current case. */
+  let mark = { ours: 0, real: 0 };
+  const t0 = Date.now();
+
+  before(async function () {
+    if (!isRoot() || !realHeartbeatInstalled()) this.skip();
+    lab = await Lab.create({ nodes: 2 });
+    ours = new OursNode(lab, 'node1', {});
+    real = new RealNode(lab, 'node2', {});
+  });
+
+  after(async () => {
+    note(`interop membership total ${Date.now() - t0} ms`);
+    const prefix = lab?.prefix;
+    await lab?.teardown();
+    if (prefix) expect(sh('ip', ['netns', 'list'])).not.to.contain(prefix);
+  });
+
+  /** Both daemons down (kill -9; neither holds resources here) before the next case. */
+  afterEach(async () => {
+    ours?.crash();
+    real?.crash();
+    await ours?.hb.waitExit(5000).catch(() => undefined);
+  });
+
+  async function startPair(medium: Medium, auth: AuthMethod, keys: [string, string] = ['labTestKey', 'labTestKey']): Promise<void> {
+    ours.write({ haCf: pairHaCf(lab, 'node1', { media: mediaLines(lab, 'node1', medium) }), haresources: '', authkeys: authkeysText(auth, keys[0]) });
+    real.write({ haCf: pairHaCf(lab, 'node2', { media: mediaLines(lab, 'node2', medium) }), haresources: '', authkeys: authkeysText(auth, keys[1]) });
+    mark = { ours: ours.log().length, real: real.log().length };
+    await Promise.all([ours.start(), real.start()]);
+  }
+
+  /** Both say the other is active: in their logs first (cheap), then through cl_status. */
+  async function bothActive(): Promise<number> {
+    const t = Date.now();
+    await waitLog(ours, /info: Status update for node node2: status active/, 8000, mark.ours);
+    await waitLog(real, /info: Status update for node node1: status active/, 8000, mark.real);
+    const took = Date.now() - t;
+    expect(real.nodestatus('node1')).to.equal('active');
+    expect(ours.nodestatus('node2')).to.equal('active');
+    expect(real.hblinkstatus('node1', 'eth1')).to.equal('up');
+    expect(ours.hblinkstatus('node2', 'eth1')).to.equal('up');
+    return took;
+  }
+
+  /** `node X: is dead` on `n` within deadtime + slack of `since`. */
+  async function declaresDead(n: PairNode, peer: string, since: number, from: number): Promise<void> {
+    const line = await waitLog(n, new RegExp(`WARN: node ${peer}: is dead`), DEADTIME_MS + 4000, from);
+    const after = Date.now() - since;
+    note(`${n.kind} declared ${peer} dead ${after} ms after the fault: ${line}`);
+    expect(after).to.be.at.least(DEADTIME_MS - 1000);
+    expect(n.nodestatus(peer)).to.equal('dead');
+  }
+
+  it('ucast + crc: up on both; kill -9 of the real one -> ours says "node node2: is dead" after deadtime', async () => {
+    await startPair('ucast', 'crc');
+    note(`ucast/crc both active after ${await bothActive()} ms`);
+    const from = ours.log().length;
+    const t = Date.now();
+    real.crash();
+    await declaresDead(ours, 'node2', t, from);
+    expect(ours.log().slice(from)).to.match(/info: Link node2:eth1 dead\./);
+  });
+
+  it('bcast + md5: up on both; kill -9 of ours -> the real one says "node node1: is dead" after deadtime', async () => {
+    await startPair('bcast', 'md5');
+    note(`bcast/md5 both active after ${await bothActive()} ms`);
+    const from = real.log().length;
+    const t = Date.now();
+    ours.crash();
+    await declaresDead(real, 'node1', t, from);
+  });
+
+  it('mcast (233.252.0.7) + sha1: up on both; the link cut -> each says the other is dead', async () => {
+    await startPair('mcast', 'sha1');
+    note(`mcast/sha1 both active after ${await bothActive()} ms`);
+    const from = { ours: ours.log().length, real: real.log().length };
+    const t = Date.now();
+    lab.cutLink('node1', 'eth1');
+    try {
+      await Promise.all([declaresDead(ours, 'node2', t, from.ours), declaresDead(real, 'node1', t, from.real)]);
+    } finally {
+      lab.restoreLink('node1', 'eth1');
+    }
+  });
+
+  it('bcast + sha1 and ucast + md5: up on both', async () => {
+    for (const [m, a] of [['bcast', 'sha1'], ['ucast', 'md5']] as const) {
+      await startPair(m, a);
+      note(`${m}/${a} both active after ${await bothActive()} ms`);
+      ours.crash();
+      real.crash();
+      await ours.hb.waitExit(5000);
+    }
+  });
+
+  it('ucast + sha1: the keepalives of both carry the same fields, in the same order, with the same types', async () => {
+    const pcap = join(lab.node('node1').dir, 'eth1.pcap');
+    let dump: ChildProcess | null = null;
+    try {
+      dump = spawn('ip', ['netns', 'exec', lab.node('node1').ns, 'tcpdump', '-i', 'eth1', '-U', '-n', '-s', '0', '-w', pcap, 'udp', 'port', '694'], {
+        stdio: 'ignore',
+      });
+      await startPair('ucast', 'sha1');
+      await bothActive();
+      await sleep(2500); // a few keepalives each, after both went active
+    } finally {
+      if (dump?.pid) process.kill(dump.pid, 'SIGINT');
+      await new Promise((r) => (dump && dump.exitCode === null ? dump.on('exit', r) : r(null)));
+    }
+    expect(existsSync(pcap)).to.equal(true);
+    const statuses = new Map<string, HbMessage[]>();
+    for (const p of udpPayloads(readFileSync(pcap))) {
+      const d = decodeDatagram(p.payload);
+      expect(d.ok, `undecodable datagram from ${p.src}`).to.equal(true);
+      if (!d.ok || get(d.message, 't') !== 'status') continue;
+      const src = get(d.message, 'src') ?? '?';
+      statuses.set(src, [...(statuses.get(src) ?? []), d.message]);
+    }
+    const mine = (statuses.get('node1') ?? []).filter((m) => get(m, 'st') === 'active');
+    const theirs = (statuses.get('node2') ?? []).filter((m) => get(m, 'st') === 'active');
+    expect(mine.length, 'our active keepalives captured').to.be.at.least(2);
+    expect(theirs.length, "the real one's active keepalives captured").to.be.at.least(2);
+    const want = ['t:0', 'st:0', 'dt:0', 'protocol:0', 'src:0', 'srcuuid:1', 'seq:0', 'hg:0', 'ts:0', 'ld:0', 'ttl:0', 'auth:0'];
+    expect(layout(theirs.at(-1)!), 'real layout (HEARTBEAT-WIRE.md §5)').to.deep.equal(want);
+    for (const m of mine) expect(layout(m)).to.deep.equal(layout(theirs.at(-1)!));
+    // Values differ, formats do not: hex seq/hg/ts/dt, decimal ttl, 16-byte uuid, "N hexdigest" auth.
+    for (const m of [...mine, ...theirs]) {
+      for (const f of ['seq', 'hg', 'ts', 'dt']) expect(get(m, f)).to.match(/^[0-9a-f]+$/);
+      expect(get(m, 'ttl')).to.equal('3');
+      expect(get(m, 'protocol')).to.equal('1');
+      expect(get(m, 'auth')).to.match(/^2 [0-9a-f]{40}$/);
+      expect(m.fields.find((f) => f.name === 'srcuuid')?.value.length).to.equal(16);
+    }
+    expect(get(mine.at(-1)!, 'dt')).to.equal(get(theirs.at(-1)!, 'dt')); // 3 s = bb8 once past start-up
+  });
+
+  it('a wrong key keeps them apart, with an "authtoken does not match" ERROR on the real one and a drop line naming the peer on ours', async () => {
+    await startPair('ucast', 'sha1', ['keyOne', 'keyTwo']);
+    // Past initdead (4 s): each declares the other dead without ever seeing it.
+    await Promise.all([waitLog(ours, /WARN: node node2: is dead/, 8000, mark.ours), waitLog(real, /WARN: node node1: is dead/, 8000, mark.real)]);
+    expect(real.nodestatus('node1')).to.equal('dead');
+    expect(ours.nodestatus('node2')).to.equal('dead');
+    expect(real.log().slice(mark.real)).to.match(/ERROR: authtoken does not match/);
+    expect(ours.log().slice(mark.ours)).to.match(
+      /WARN: Cannot authenticate packet from \[node2 \(198\.51\.100\.2\)\] on ucast eth1: authentication failed \(auth 2 sha1\)\. Check authkeys on both nodes\./,
+    );
+    expect(ours.log().slice(mark.ours)).not.to.match(/Status update for node node2/);
+  });
+});
