@@ -3,14 +3,17 @@
 // from_id=ipfail/to_id=ipfail) so a real Heartbeat ipfail on the other node understands us.
 // Pure: no I/O, no timers.
 //
-// Rule (ours, stricter than ipfail's 2-keepalive "delayed giveup"):
-// - We give up all groups only when the peer has been strictly better for holdDownMs (>= deadping)
-//   without interruption, and no group moved between the nodes during the last minMoveIntervalMs.
-// - Equal counts move nothing. With auto_failback on, equal counts held for holdDownMs (and the same
-//   move interval) make the holder of foreign groups give them back ("Giving up foreign resources").
-// - A move is: our giveup, or any change of our stable rscstatus class after the first one.
-// So a flapping router (any period shorter than holdDownMs) never moves the VIP, and a VIP that moved
-// stays put for minMoveIntervalMs.
+// Rule (ours; Heartbeat's ipfail gives up after a 2-keepalive "delayed giveup" and has no guard
+// against flapping):
+// - Leaving is quick but debounced twice: a ping node is lost only after deadping without a reply
+//   (ping-nodes.ts), and we give all our groups to the peer only when it has been strictly better
+//   for confirmMs (2 keepalives, at least 400 ms) without interruption. The confirmation absorbs the
+//   skew between two nodes noticing the same router loss (their last replies differ by up to one
+//   keepalive), so "both lost the same" moves nothing.
+// - No move within minMoveIntervalMs (30 s) of the last one (ours, a foreign giveback, or any change
+//   of our stable rscstatus class): a flapping router moves the VIP at most once per 30 s.
+// - Coming back is slow: with auto_failback on, equal counts held for holdDownMs = max(deadping, 3 s)
+//   (and the 30 s interval) make the holder of foreign groups give them back. With it off, nothing.
 import type { AutoFailback } from '../config/types.js';
 import type { Level } from '../log/types.js';
 import type { HbMessage } from '../wire/types.js';
@@ -19,12 +22,28 @@ export interface DecideConfig {
   readonly thisNode: string;
   readonly peer: string;
   readonly autoFailback: AutoFailback;
+  /** How long the peer must be strictly better before we give up (after deadping already ran). */
+  readonly confirmMs: number;
+  /** How long counts must be equal again before auto_failback gives foreign groups back. */
   readonly holdDownMs: number;
   readonly minMoveIntervalMs: number;
 }
 
-export function decideConfig(thisNode: string, peer: string, autoFailback: AutoFailback, deadpingMs: number): DecideConfig {
-  return { thisNode, peer, autoFailback, holdDownMs: Math.max(deadpingMs, 3000), minMoveIntervalMs: 30_000 };
+export function decideConfig(
+  thisNode: string,
+  peer: string,
+  autoFailback: AutoFailback,
+  deadpingMs: number,
+  keepaliveMs = 1000,
+): DecideConfig {
+  return {
+    thisNode,
+    peer,
+    autoFailback,
+    confirmMs: Math.max(2 * keepaliveMs, 400),
+    holdDownMs: Math.max(deadpingMs, 3000),
+    minMoveIntervalMs: 30_000,
+  };
 }
 
 export type RscClass = 'none' | 'local' | 'foreign' | 'all' | 'transition';
@@ -197,7 +216,7 @@ function evaluate(c: Ctx): void {
   if (!worse) s.toldDead = false;
   const moveOk = s.lastMoveAt === null || at - s.lastMoveAt >= s.cfg.minMoveIntervalMs;
   const stable = s.rsc !== 'transition';
-  if (s.betterSince !== null && at - s.betterSince >= s.cfg.holdDownMs && moveOk && stable && s.rsc !== 'none') {
+  if (s.betterSince !== null && at - s.betterSince >= s.cfg.confirmMs && moveOk && stable && s.rsc !== 'none') {
     const theirs = known ? `${s.peerUp} of ${s.total}` : `more than ${s.localUp} of ${s.total}`;
     log(c, 'info', `${s.cfg.peer} has better connectivity: ${theirs} ping nodes vs ${s.localUp} of ${s.total}`);
     c.fx.push({ kind: 'giveup', which: 'all' });
@@ -205,7 +224,7 @@ function evaluate(c: Ctx): void {
     s.betterSince = null;
     return;
   }
-  if (s.worseSince !== null && at - s.worseSince >= s.cfg.holdDownMs && !s.toldDead) {
+  if (s.worseSince !== null && at - s.worseSince >= s.cfg.confirmMs && !s.toldDead) {
     // For a real ipfail peer, which gives up on this message.
     log(c, 'info', 'Telling other node that we have more visible ping nodes.');
     clientMsg(c, 'you_are_dead', [], false);
@@ -221,7 +240,9 @@ function evaluate(c: Ctx): void {
 
 function nextWake(s: Mut, at: number): number | null {
   const ts: number[] = [];
-  for (const since of [s.betterSince, s.worseSince, s.equalSince]) if (since !== null) ts.push(since + s.cfg.holdDownMs);
+  if (s.betterSince !== null) ts.push(s.betterSince + s.cfg.confirmMs);
+  if (s.worseSince !== null) ts.push(s.worseSince + s.cfg.confirmMs);
+  if (s.equalSince !== null) ts.push(s.equalSince + s.cfg.holdDownMs);
   if (s.lastMoveAt !== null) ts.push(s.lastMoveAt + s.cfg.minMoveIntervalMs);
   const future = ts.filter((t) => t > at);
   return future.length === 0 ? null : Math.min(...future);

@@ -34,11 +34,14 @@ export function initPing(targets: readonly PingTarget[], deadpingMs: number): Pi
   return { targets, deadpingMs, lastReply: new Map() };
 }
 
-/** A probe result: `up` = an authenticated echo reply came back at `at`; false = the prober saw it fail. */
+/**
+ * A probe result: `up` = an echo reply came back at `at`. A miss changes nothing: as in Heartbeat, a
+ * ping node is dead only after deadping without a reply, so one lost echo never counts.
+ */
 export function pingResult(s: PingState, host: string, up: boolean, at: number): PingState {
+  if (!up) return s;
   const m = new Map(s.lastReply);
-  if (up) m.set(host, at);
-  else m.delete(host);
+  m.set(host, at);
   return { ...s, lastReply: m };
 }
 
