@@ -34,6 +34,8 @@ export interface RuntimeDeps {
   readonly reconcile?: boolean;
   /** Random numbers for the membership core (default Math.random). */
   readonly rng?: () => number;
+  /** Graceful shutdown: stop the respawn clients before "shutdown complete" (the daemon's Respawner). */
+  readonly stopClients?: () => Promise<void>;
   /** Called once with the exit code when the runtime has finished (graceful or hard deadline). */
   readonly onExit?: (code: number) => void;
   /**

@@ -13,7 +13,7 @@ import { GroupRunner } from '../resources/group-runner.js';
 import { scriptEnv } from '../resources/resource-d.js';
 import { initPlan, planConfigFrom, stepPlan, type PlanEffect, type PlanEvent, type PlanState, type RscStatus } from '../resources/plan.js';
 import { decideConfig, initDecide, stepDecide, type DecideEvent, type DecideState } from '../ipfail/decide.js';
-import { initPing, pingCount, pingResult, pingTargetsFrom, type PingState } from '../ipfail/ping-nodes.js';
+import { initPing, nextPingExpiry, pingCount, pingResult, pingTargetsFrom, type PingState } from '../ipfail/ping-nodes.js';
 import { Pinger, systemPing } from '../ipfail/pinger.js';
 import { receiveDatagram } from '../wire/receive.js';
 import { buildMessage, encodeMessageSigned, withInnerAuth } from '../wire/build.js';
@@ -109,10 +109,12 @@ export class Runtime {
     this.generation = id.generation;
     this.uuid = id.uuid;
     const rng = this.deps.rng ?? Math.random;
-    this.membership = new Membership(membershipConfigFrom(this.cfg, id.generation, rng, id.uuid));
+    // ping_group NAME counts as one ping node called NAME, as in Heartbeat (ipfail change).
+    const pingNodes = this.ping.targets.map((t) => t.name);
+    this.membership = new Membership({ ...membershipConfigFrom(this.cfg, id.generation, rng, id.uuid), pingNodes });
     const peer = this.plan.cfg.peer;
     if (this.ipfailWanted()) {
-      this.decide = initDecide(decideConfig(this.cfg.thisNode, peer, this.cfg.haCf.autoFailback, this.cfg.haCf.deadpingMs), this.ping.targets.length);
+      this.decide = initDecide(decideConfig(this.cfg.thisNode, peer, this.cfg.haCf.autoFailback, this.cfg.haCf.deadpingMs, this.cfg.haCf.keepaliveMs), this.ping.targets.length);
       this.log.log('info', `ipfail: watching ${this.ping.targets.length} ping target(s) against ${peer}`);
     }
     this.media = this.deps.media ? [...this.deps.media] : this.createMedia();
@@ -191,6 +193,7 @@ export class Runtime {
       case 'tick':
         if (this.membership && this.phase !== 'reconciling') this.mem({ kind: 'tick', at });
         this.planStep({ kind: 'tick', at });
+        this.recountPing(at);
         this.ipfail({ kind: 'tick', at });
         if (this.phase === 'running' || this.phase === 'stopping') this.pinger.poll(at);
         return;
@@ -218,7 +221,11 @@ export class Runtime {
 
   private rearm(): void {
     if (this.phase === 'stopped') return;
-    const cands = [this.wakeMembership, this.wakePlan, this.wakeIpfail, this.pinger.nextDue()].filter((t): t is number => t !== undefined);
+    // A ping node's last reply ageing past deadping is an event too (ipfail change): wake for it.
+    const pingExpiry = this.decide ? (nextPingExpiry(this.ping, this.clock.now()) ?? undefined) : undefined;
+    const cands = [this.wakeMembership, this.wakePlan, this.wakeIpfail, this.pinger.nextDue(), pingExpiry].filter(
+      (t): t is number => t !== undefined,
+    );
     this.cancelTimer?.();
     this.cancelTimer = null;
     if (cands.length === 0) return;
@@ -461,6 +468,13 @@ export class Runtime {
     if (c.up !== before || this.decide?.localUp !== c.up) this.ipfail({ kind: 'local-count', at, up: c.up, total: c.total });
   }
 
+  /** The ping count drops by itself when a reply ages past deadping: tell ipfail at once (ipfail change). */
+  private recountPing(at: number): void {
+    if (!this.decide) return;
+    const c = pingCount(this.ping, at);
+    if (c.up !== this.decide.localUp) this.ipfail({ kind: 'local-count', at, up: c.up, total: c.total });
+  }
+
   private ipfail(e: DecideEvent): void {
     if (!this.decide) return;
     const r = stepDecide(this.decide, e);
@@ -509,8 +523,13 @@ export class Runtime {
     this.exitCode = 0;
     if (this.membership) this.mem({ kind: 'stop', at: this.clock.now() });
     this.clock.setTimer(this.clock.now() + (this.media.length > 0 ? FLUSH_MS : 0), () => {
-      this.log.log('info', `${this.cfg.thisNode} Heartbeat shutdown complete.`);
-      void this.finish(0);
+      // Heartbeat kills its respawn clients after the resources are relinquished, before this line.
+      void (this.deps.stopClients?.() ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => {
+          this.log.log('info', `${this.cfg.thisNode} Heartbeat shutdown complete.`);
+          void this.finish(0);
+        });
     });
   }
 
