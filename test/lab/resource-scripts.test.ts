@@ -164,6 +164,46 @@ describe('@lab resource scripts in network namespaces', function () {
     expect([st.stdout, st.code]).to.deep.equal(['httpd is not running\n', 3]);
   });
 
+  it('httpd starts and stops in well under a second (polls, no fixed sleeps), and refuses a port in use', async () => {
+    const docroot = join(tmp, 'www-fast');
+    net.exec(node, 'mkdir', ['-p', docroot]);
+    writeFileSync(join(docroot, 'index.html'), 'fast\n');
+    const port = String(20000 + Math.floor(Math.random() * 20000));
+    const cfg = { HTTPD_PORT: port, HTTPD_DOCROOT: docroot, HTTPD_PIDFILE: join(tmp, 'httpd-fast.pid') };
+    const other = { ...cfg, HTTPD_PIDFILE: join(tmp, 'httpd-other.pid') };
+    try {
+      for (let i = 0; i < 3; i++) {
+        const up = await inNode(`${RD}/httpd`, ['start'], cfg);
+        expect(up.code, up.stderr).to.equal(0);
+        // Start returns once the server listens: a request right after it must be answered.
+        const get = `require('http').get(process.argv[1], (r) => r.pipe(process.stdout)).setTimeout(3000, () => process.exit(2))`;
+        expect(net.exec(node, process.execPath, ['-e', get, `http://127.0.0.1:${port}/index.html`])).to.equal('fast\n');
+        // The stop after a start by an earlier (now exited) script: the server is an orphan whose
+        // zombie a slow init may keep around; stop must not wait for the reaper.
+        const down = await inNode(`${RD}/httpd`, ['stop'], cfg);
+        expect(down.code, down.stderr).to.equal(0);
+        expect(up.durationMs, 'start').to.be.below(700);
+        expect(down.durationMs, 'stop').to.be.below(700);
+      }
+      expect((await inNode(`${RD}/httpd`, ['start'], cfg)).code).to.equal(0);
+      const clash = await inNode(`${RD}/httpd`, ['start'], other);
+      expect(clash.code).to.equal(1);
+      expect(clash.stderr).to.match(/port \d+ is already in use/);
+      expect(existsSync(other.HTTPD_PIDFILE)).to.equal(false);
+    } finally {
+      expect((await inNode(`${RD}/httpd`, ['stop'], cfg)).code).to.equal(0);
+    }
+  });
+
+  it('IPaddr start, status and stop each take well under a second', async () => {
+    for (const op of ['start', 'status', 'stop', 'stop', 'status']) {
+      const r = await inNode(`${RD}/IPaddr`, ['192.0.2.31/24/eth0', op]);
+      expect(r.code, `${op}: ${r.stderr}`).to.equal(op === 'status' && r.stdout === 'stopped\n' ? 3 : 0);
+      expect(r.durationMs, op).to.be.below(700);
+    }
+    expect(nodeAddrs()).not.to.contain('192.0.2.31');
+  });
+
   it('a group runner acquires and releases a real IPaddr + httpd group inside the namespace', async () => {
     const docroot = join(tmp, 'www2');
     net.exec(node, 'mkdir', ['-p', docroot]);
