@@ -12,6 +12,8 @@ import { Runtime } from './runtime.js';
 import { controlHandler } from './runtime-view.js';
 import { reloadVerdict } from './runtime-reload.js';
 import type { RuntimeDeps } from './runtime-types.js';
+import { Respawner, isIpfail, type RespawnerDeps } from './respawn.js';
+import { scriptEnv } from '../resources/resource-d.js';
 
 /** Heartbeat version we are a drop-in for; the banner keeps Heartbeat's words with it. */
 export const HEARTBEAT_COMPAT_VERSION = '3.0.6';
@@ -44,7 +46,9 @@ export interface DaemonDeps {
   readonly cluster?: {
     readonly stateDir: string;
     readonly ctlSocket: string;
-    readonly runtime?: Omit<RuntimeDeps, 'config' | 'log' | 'stateDir' | 'onExit' | 'pid'>;
+    readonly runtime?: Omit<RuntimeDeps, 'config' | 'log' | 'stateDir' | 'onExit' | 'pid' | 'stopClients'>;
+    /** Overrides for the `respawn` clients' supervisor (tests: spawn/kill fakes, grace). */
+    readonly respawner?: Omit<RespawnerDeps, 'log' | 'clock'>;
   };
 }
 
@@ -102,12 +106,20 @@ export async function runDaemon(config: ClusterConfig, deps: DaemonDeps): Promis
   const started = clock.now();
   let rt: Runtime | null = null;
   let ctl: import('node:net').Server | null = null;
+  let respawner: Respawner | null = null;
   if (deps.cluster) {
     const cl = deps.cluster;
-    rt = new Runtime({ ...(cl.runtime ?? {}), config, log, stateDir: cl.stateDir, pid, clock, onExit: (code) => queue.push({ kind: 'exit', code }) });
+    rt = new Runtime({
+      ...(cl.runtime ?? {}),
+      config, log, stateDir: cl.stateDir, pid, clock,
+      onExit: (code) => queue.push({ kind: 'exit', code }),
+      // Heartbeat kills its clients once the resources are relinquished, before "shutdown complete".
+      stopClients: () => respawner?.stopAll() ?? Promise.resolve(),
+    });
     try {
       await rt.start();
       ctl = await listenControl(cl.ctlSocket, controlHandler(rt));
+      respawner = startClients(config, log, clock, cl);
     } catch (e) {
       const message = (e as Error).message;
       log.log('crit', `Heartbeat start-up failed: ${message}`);
@@ -180,12 +192,34 @@ export async function runDaemon(config: ClusterConfig, deps: DaemonDeps): Promis
     }
   } finally {
     clearInterval(keepAlive);
+    await respawner?.stopAll(); // after a hard-deadline exit too; a no-op when already stopped
     uninstall();
     ctl?.close();
     removePidfile(deps.pidfile, pid);
   }
   log.log('debug', `ran for ${Math.round(clock.now() - started)} ms`);
   return state.exitCode;
+}
+
+/**
+ * `respawn USER PROGRAM [ARGS]` lines, started once the node runtime runs. A program ending in
+ * `ipfail` is not started: the Respawner logs that the built-in module is used, and the runtime runs
+ * it when there are ping targets; without any, say so, since Heartbeat's ipfail would sit idle too.
+ */
+function startClients(config: ClusterConfig, log: HaLog, clock: Clock, cl: NonNullable<DaemonDeps['cluster']>): Respawner {
+  const h = config.haCf;
+  const initDir = cl.runtime?.initDir;
+  const extra = cl.runtime?.scriptEnvExtra;
+  const env = scriptEnv({
+    haDir: config.dir, nodeName: config.thisNode, haCf: h,
+    ...(initDir ? { initDir } : {}), ...(extra ? { extra } : {}),
+  });
+  const r = new Respawner({ env, cwd: '/', ...(cl.respawner ?? {}), log, clock });
+  r.start(h.respawn);
+  if (h.respawn.some((x) => isIpfail(x.argv)) && h.pingNodes.length + h.pingGroups.length === 0 && cl.runtime?.ipfail !== true) {
+    log.log('warn', 'ipfail: no ping or ping_group line in ha.cf, so there is no connectivity to compare; ipfail stays idle');
+  }
+  return r;
 }
 
 /** EX_SOFTWARE (keepalived's PROGRAM_ERROR): the peer takes over rather than us limping on. */
