@@ -1,10 +1,16 @@
 // Interface lookups for UDP media: the IPv4 address, netmask and directed broadcast address of
 // `eth1`, and the set of this host's own addresses. Reads os.networkInterfaces() (or an injected
 // table); never touches sockets.
+// os.networkInterfaces() is libuv's uv_interface_addresses(), which leaves out every interface that
+// is not both UP and RUNNING: an unplugged cable, or a link whose carrier the kernel has not yet
+// reported (linkwatch, up to a second or more on a busy host). Heartbeat asks the kernel with
+// ioctls that do not care (bcast.c if_get_broadaddr), so it starts such a medium and uses it once
+// the link comes up. To match, an interface libuv hides is looked up with `ip -4 -o addr show`.
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { HaError } from '../lib/errors.js';
-import type { InterfaceTable, MediumDeps } from './medium.js';
+import type { IfaceAddrInfo, InterfaceTable, MediumDeps } from './medium.js';
 
 export interface IfaceIPv4 {
   readonly iface: string;
@@ -27,8 +33,44 @@ export function broadcastOf(address: string, netmask: string): string {
   return intToIp((ipToInt(address) | (~ipToInt(netmask) >>> 0)) >>> 0);
 }
 
+function prefixToMask(bits: number): string {
+  return intToIp(bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0);
+}
+
+/**
+ * Parses `ip -4 -o addr show` ("2: eth0    inet 192.0.2.2/24 brd 192.0.2.255 scope global eth0\ ...")
+ * into a table keyed by device name (not label: `eth0:0` aliases belong to eth0), in kernel order,
+ * so the primary address comes first.
+ */
+export function parseIpAddr(out: string): InterfaceTable {
+  const t: Record<string, IfaceAddrInfo[]> = {};
+  for (const line of out.split('\n')) {
+    const m = /^\d+:\s+([^\s@]+)\s+inet\s+(\d+\.\d+\.\d+\.\d+)(?:\/(\d+))?/.exec(line);
+    if (!m?.[1] || !m[2]) continue;
+    (t[m[1]] ??= []).push({ address: m[2], netmask: prefixToMask(Number(m[3] ?? 32)), family: 'IPv4' });
+  }
+  return t;
+}
+
+/** The kernel's IPv4 addresses whatever the link state; {} when `ip` is missing or fails. */
+function ipAddrTable(): InterfaceTable {
+  try {
+    const out = execFileSync('ip', ['-4', '-o', 'addr', 'show'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+    return parseIpAddr(out);
+  } catch {
+    return {};
+  }
+}
+
+/** os.networkInterfaces(), plus the interfaces it hides because they are down or without carrier. */
+function systemTable(): InterfaceTable {
+  const t: Record<string, readonly IfaceAddrInfo[] | undefined> = { ...(networkInterfaces() as InterfaceTable) };
+  for (const [name, addrs] of Object.entries(ipAddrTable())) if (t[name] === undefined) t[name] = addrs;
+  return t;
+}
+
 function table(deps: Pick<MediumDeps, 'interfaces'>): InterfaceTable {
-  return deps.interfaces ? deps.interfaces() : (networkInterfaces() as InterfaceTable);
+  return deps.interfaces ? deps.interfaces() : systemTable();
 }
 
 const isV4 = (family: string | number): boolean => family === 'IPv4' || family === 4;
@@ -38,7 +80,8 @@ const isV4 = (family: string | number): boolean => family === 'IPv4' || family =
  * Throws HaError HA_E_MEDIA: "bcast: interface [eth9] not found" or "bcast: no IPv4 address on [eth1]".
  */
 export function ifaceIPv4(kind: string, iface: string, deps: Pick<MediumDeps, 'interfaces' | 'ifaceExists'>): IfaceIPv4 {
-  const addrs = table(deps)[iface];
+  // Only a hidden interface costs a spawn of `ip`.
+  const addrs = deps.interfaces ? deps.interfaces()[iface] : ((networkInterfaces() as InterfaceTable)[iface] ?? ipAddrTable()[iface]);
   const v4 = addrs?.find((a) => isV4(a.family));
   if (!v4) {
     // os.networkInterfaces() omits interfaces that have no address at all, so ask /sys too.

@@ -41,7 +41,10 @@ export type InterfaceTable = Readonly<Record<string, readonly IfaceAddrInfo[] | 
 
 export interface MediumDeps {
   readonly log: Log;
-  /** Interface table (default os.networkInterfaces); tests inject addresses such as 127.0.0.2. */
+  /**
+   * Interface table (default os.networkInterfaces, plus `ip -4 -o addr show` for interfaces it hides
+   * because they are down or have no carrier); tests inject addresses such as 127.0.0.2.
+   */
   readonly interfaces?: () => InterfaceTable;
   /** Whether an interface exists without any address (default: /sys/class/net/NAME exists). */
   readonly ifaceExists?: (name: string) => boolean;

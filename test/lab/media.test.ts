@@ -1,6 +1,7 @@
 // Real UDP media between two network namespaces joined by veth links: bcast, ucast and mcast
-// (233.252.0.7) on port 694 at the same time, own-broadcast loopback, clear errors for missing or
-// address-less interfaces, and Heartbeat's write-error lines when a link goes down.
+// (233.252.0.7) on port 694 at the same time, own-broadcast loopback, a medium opened while its
+// link is down, clear errors for missing or address-less interfaces, and Heartbeat's write-error
+// lines when a link goes down.
 // Node cannot enter a namespace, so each node is a small agent (node + tsx) started with
 // `ip netns exec`, driven by JSON lines on stdin/stdout.
 import { expect } from 'chai';
@@ -9,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { MediumConfig } from '../../src/config/types.js';
 import { classic, waitFor } from '../media/contract.js';
-import { NetnsRun, isRoot } from './netns.js';
+import { NetnsRun, isRoot, sh } from './netns.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const mediaUrl = pathToFileURL(`${root}src/media/index.ts`).href;
@@ -84,13 +85,25 @@ class Agent {
 
 const where = { file: 'ha.cf', line: 1 };
 const GROUP = '233.252.0.7';
-const mediaFor = (peer: string): MediumConfig[] => [
+const mediaFor = (peer: string, peer3: string): MediumConfig[] => [
   { kind: 'bcast', iface: 'eth1', port: 694, where },
   { kind: 'ucast', iface: 'eth0', peer, port: 694, where },
   { kind: 'mcast', iface: 'eth0', group: GROUP, port: 694, ttl: 1, loop: false, where },
   { kind: 'bcast', iface: 'eth9', port: 694, where },
   { kind: 'ucast', iface: 'eth2', peer, port: 694, where },
+  { kind: 'ucast', iface: 'eth3', peer: peer3, port: 694, where }, // link down at start
 ];
+
+/**
+ * Whether a veth end is really usable: operstate UP and its qdisc attached. Both happen in the
+ * kernel's linkwatch work, which is rate-limited host-wide and waits for the RTNL lock that every
+ * concurrent `ip netns add/del` takes: on a busy host, a second or more after `ip link set up`.
+ * Until then the interface is not RUNNING and what is sent on it is dropped (noop qdisc).
+ */
+function linkReady(ns: string, ifc: string): boolean {
+  const out = sh('ip', ['-n', ns, '-o', 'link', 'show', 'dev', ifc]);
+  return /\bstate UP\b/.test(out) && !/\bqdisc noop\b/.test(out);
+}
 
 describe('@lab media over veth links', function () {
   this.timeout(20000);
@@ -106,13 +119,22 @@ describe('@lab media over veth links', function () {
     run.link(nsA, 'eth0', '192.0.2.1/24', nsB, 'eth0', '192.0.2.2/24');
     run.link(nsA, 'eth1', '198.51.100.1/24', nsB, 'eth1', '198.51.100.2/24');
     run.link(nsA, 'eth2', null, nsB, 'eth2', null);
-    a = new Agent(run, nsA, mediaFor('192.0.2.2'));
-    b = new Agent(run, nsB, mediaFor('192.0.2.1'));
+    // eth3: a's end admin down, so b's end is UP without carrier (a cable still unplugged).
+    run.link(nsA, 'eth3', '203.0.113.1/24', nsB, 'eth3', '203.0.113.2/24');
+    run.exec(nsA, 'ip', ['link', 'set', 'eth3', 'down']);
+    // The agents start at once, while the kernel may not have reported the new links' carrier yet
+    // (that is how the media once failed: "no IPv4 address on [eth0]"); they must open anyway.
+    a = new Agent(run, nsA, mediaFor('192.0.2.2', '203.0.113.2'));
+    b = new Agent(run, nsB, mediaFor('192.0.2.1', '203.0.113.1'));
     await Promise.all([a.ready(), b.ready()]);
+    // Each packet below is sent once (Heartbeat would resend every keepalive), so only once the
+    // links can carry it.
+    await waitFor(() => [nsA, nsB].every((ns) => linkReady(ns, 'eth0') && linkReady(ns, 'eth1')), 10_000, 'eth0 and eth1 up on both ends');
     for (const [x, tag] of [[a, 'alpha'], [b, 'bravo']] as const) {
       for (const i of [0, 1, 2]) x.send(i, classic({ t: 'status', src: tag, medium: i }));
     }
-    await waitFor(() => [0, 1, 2].every((i) => a.packets(i).length > 0 && b.packets(i).length > 0), 3000, 'traffic on every medium');
+    const counts = (): string => `a got ${[0, 1, 2].map((i) => a.packets(i).length)}, b got ${[0, 1, 2].map((i) => b.packets(i).length)}; events a ${JSON.stringify(a.events)} b ${JSON.stringify(b.events)}`;
+    await waitFor(() => [0, 1, 2].every((i) => a.packets(i).length > 0 && b.packets(i).length > 0), 3000, () => `traffic on every medium (${counts()})`);
     await new Promise((r) => setTimeout(r, 100)); // let any stray cross-delivery show up
   });
 
@@ -126,12 +148,27 @@ describe('@lab media over veth links', function () {
       ['bcast eth1', 'eth1'],
       ['ucast eth0', 'eth0'],
       ['mcast eth0', 'eth0'],
+      ['ucast eth3', 'eth3'],
     ]);
     expect(b.logs()).to.include.members([
       'glib: UDP Broadcast heartbeat started on port 694 (694) interface eth1',
       'glib: ucast: started on port 694 interface eth0 to 192.0.2.1',
       `glib: UDP multicast heartbeat started for group ${GROUP} port 694 interface eth0 (ttl=1 loop=0)`,
     ]);
+  });
+
+  it('opens a medium on a link that is down or has no carrier, like Heartbeat, and uses it once the link is up', async () => {
+    // os.networkInterfaces() hides such interfaces; the media used to refuse them.
+    expect(a.logs()).to.include('glib: ucast: started on port 694 interface eth3 to 203.0.113.2');
+    expect(b.logs()).to.include('glib: ucast: started on port 694 interface eth3 to 203.0.113.1');
+    const [nsA, nsB] = run.names as [string, string];
+    run.exec(nsA, 'ip', ['link', 'set', 'eth3', 'up']);
+    await waitFor(() => linkReady(nsA, 'eth3') && linkReady(nsB, 'eth3'), 10_000, 'eth3 up on both ends');
+    a.send(5, classic({ t: 'status', src: 'alpha', medium: 5 }));
+    b.send(5, classic({ t: 'status', src: 'bravo', medium: 5 }));
+    await waitFor(() => a.packets(5).length > 0 && b.packets(5).length > 0, 3000, 'ucast eth3 both ways');
+    expect(b.packets(5)).to.deep.equal([{ from: '203.0.113.1', data: classic({ t: 'status', src: 'alpha', medium: 5 }).toString() }]);
+    expect(a.packets(5)).to.deep.equal([{ from: '203.0.113.2', data: classic({ t: 'status', src: 'bravo', medium: 5 }).toString() }]);
   });
 
   it('bcast: delivers the peer\'s broadcast from its address, and our own broadcast looped back', () => {

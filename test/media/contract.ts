@@ -25,10 +25,11 @@ export function classic(fields: Record<string, string | number>): Buffer {
   return Buffer.from(`>>>\n${body}<<<\n`, 'latin1');
 }
 
-export async function waitFor(cond: () => boolean, timeoutMs = 1500, what = 'condition'): Promise<void> {
+/** Polls cond every 5 ms; `what` may be a function so the error shows the state at the timeout. */
+export async function waitFor(cond: () => boolean, timeoutMs = 1500, what: string | (() => string) = 'condition'): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > until) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
 }
