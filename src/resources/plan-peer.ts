@@ -41,10 +41,18 @@ export function takeoverFromNode(c: Ctx, before?: Job): void {
   s.peerAnyPackets = true;
 }
 
+/** What we learnt about the peer's start-up is void once it died, restarted or was cut off. */
+function forgetPeerStart(c: Ctx): void {
+  c.s.peerStarting = false;
+  c.s.peerReported = false;
+  c.s.fastTakeAt = 0;
+}
+
 /** hb_rsc_recover_dead_resources(). */
 export function peerDead(c: Ctx): void {
   const s = c.s;
   s.peerUp = false;
+  forgetPeerStart(c);
   if (s.standby !== 'not') {
     log(c, 'info', 'Cancelling pending standby operation');
     s.standby = 'not';
@@ -75,6 +83,7 @@ export function peerDead(c: Ctx): void {
 export function peerRestarted(c: Ctx): void {
   const s = c.s;
   const hadOurs = (s.otherHolds & FOREIGN_RSC) !== 0;
+  forgetPeerStart(c);
   if (s.standby !== 'not') {
     log(c, 'info', 'Cancelling pending standby operation');
     s.standby = 'not';
@@ -88,6 +97,7 @@ export function peerRestarted(c: Ctx): void {
 
 export function partitionReturn(c: Ctx): void {
   const s = c.s;
+  forgetPeerStart(c);
   if (s.shutdownInProgress) return;
   log(c, 'warn', `Partition healed: keeping resource groups preferring ${s.cfg.thisNode}, releasing the others.`);
   s.standby = 'not';

@@ -28,6 +28,9 @@ export interface PlanConfig {
   readonly autoFailback: AutoFailback;
   /** Heartbeat's RQSTDELAY: in RSCRCVD we take our local groups after this long (10 s). */
   readonly rscrcvdDelayMs: number;
+  /** Both nodes starting: how long the "peer is starting and holds none of ours" proof must stand
+   *  before we take our local groups without waiting RQSTDELAY (plan.ts, bothStartingProof). */
+  readonly bothStartSettleMs: number;
   /** STANDBY_INIT_TO_MS: wait for the peer's `other` reply (10 s). */
   readonly standbyReplyTimeoutMs: number;
   /** HB_STANDBY_RSC_TO_MS: limit for the whole resource exchange (1 h). */
@@ -44,6 +47,8 @@ export function planConfigFrom(cfg: ClusterConfig, pid = 0): PlanConfig {
     groups: cfg.groups.map((g) => ({ key: g.resources[0]?.spec ?? '', node: g.node })),
     autoFailback: cfg.haCf.autoFailback,
     rscrcvdDelayMs: 10_000,
+    // Long enough for a message reordered between media or re-sent after a gap; not a safety margin.
+    bothStartSettleMs: Math.min(2 * cfg.haCf.keepaliveMs, 250),
     standbyReplyTimeoutMs: 10_000,
     standbyRunTimeoutMs: 3_600_000,
     pid,
@@ -142,6 +147,12 @@ export interface PlanState {
   readonly announced: boolean;
   /** local_takeover_time: 0 = not armed. */
   readonly rscrcvdDeadline: number;
+  /** The peer sent `starting` since we started (it runs the same start-up as we do). */
+  readonly peerStarting: boolean;
+  /** The peer sent a full `resource` report since we started (otherHolds is its word, not a guess). */
+  readonly peerReported: boolean;
+  /** Both-starting early take: when the proof has stood for bothStartSettleMs. 0 = not armed. */
+  readonly fastTakeAt: number;
   readonly peerUp: boolean;
   readonly peerAnyPackets: boolean;
   /** Legacy mode: the peer may hold resources (has_resources). */

@@ -51,6 +51,9 @@ export function initPlan(cfg: PlanConfig): PlanState {
     foreignDone: false,
     announced: false,
     rscrcvdDeadline: 0,
+    peerStarting: false,
+    peerReported: false,
+    fastTakeAt: 0,
     peerUp: false,
     peerAnyPackets: false,
     peerHasResources: false,
@@ -149,7 +152,8 @@ function settle(c: Ctx): void {
 }
 
 function nextWake(s: MutState): number | null {
-  const ts = [s.standbyDeadline, s.autoFailbackRetryAt, s.rstate === 'rscrcvd' ? s.rscrcvdDeadline : 0].filter((t) => t > 0);
+  const rscrcvd = s.rstate === 'rscrcvd';
+  const ts = [s.standbyDeadline, s.autoFailbackRetryAt, rscrcvd ? s.rscrcvdDeadline : 0, rscrcvd ? s.fastTakeAt : 0].filter((t) => t > 0);
   return ts.length === 0 ? null : Math.min(...ts);
 }
 
@@ -161,7 +165,12 @@ function tick(c: Ctx): void {
   }
   // RQSTDELAY: in RSCRCVD nobody became stable; take our local groups (this, not initdead, is what
   // ended the both-starting wait in s1: bravo logged it 10 s after alpha's resource message).
-  if (s.rstate === 'rscrcvd' && s.rscrcvdDeadline !== 0 && c.at >= s.rscrcvdDeadline && !s.shutdownInProgress) {
+  const fast = s.rstate === 'rscrcvd' && s.fastTakeAt !== 0 && c.at >= s.fastTakeAt && bothStartingProof(s);
+  if (fast) {
+    log(c, 'info', `Both nodes starting and ${s.cfg.peer} holds none of our resources: not waiting ${s.cfg.rscrcvdDelayMs / 1000} s for them.`);
+  }
+  if (fast || (s.rstate === 'rscrcvd' && s.rscrcvdDeadline !== 0 && c.at >= s.rscrcvdDeadline && !s.shutdownInProgress)) {
+    s.fastTakeAt = 0;
     log(c, 'info', 'local resource transition completed.');
     s.rstate = 'stable';
     reqOurResources(c, false);
@@ -221,6 +230,8 @@ function processResources(c: Ctx, type: 'starting' | 'resource', f: Map<string, 
   const s = c.s;
   if (!nice(s)) return;
   let newr = s.rstate;
+  // Remembered even in INIT, where Heartbeat only logs it (s1: bravo got alpha's 'starting' before its own comm-up).
+  if (type === 'starting' && !fromMe && s.rstate !== 'stable' && s.rstate !== 'shutdown') s.peerStarting = true;
   if (type === 'starting' && !fromMe) {
     if (s.rstate === 'starting') {
       newr = 'bothstarting';
@@ -252,12 +263,52 @@ function processResources(c: Ctx, type: 'starting' | 'resource', f: Map<string, 
   }
   s.rstate = newr;
   if (s.rstate === 'rscrcvd' && s.rscrcvdDeadline === 0) s.rscrcvdDeadline = c.at + s.cfg.rscrcvdDelayMs;
+  if (!bothStartingProof(s)) s.fastTakeAt = 0;
+  else if (s.fastTakeAt === 0) s.fastTakeAt = c.at + s.cfg.bothStartSettleMs;
   audit(c);
+}
+
+/**
+ * Both nodes starting: may we take our local groups now instead of after RQSTDELAY (10 s)?
+ *
+ * hb_resource.c's model: take everything unclaimed once the other side is stable; otherwise "take
+ * only unclaimed local resources when a timer elapses" - the timer only breaks the deadlock of two
+ * starting nodes each waiting for the other to become stable. We take the same groups, under the
+ * same check (req_our_resources(FALSE): nobody reports holding them), as soon as the deadlock is
+ * certain instead of when the timer says so:
+ *  1. The peer sent `starting` during our start: it is starting too. Until it is stable a starting
+ *     Heartbeat node acquires only its OWN local groups (req_our_resources(FALSE)); it gets ours
+ *     only on our death (mach_down), our shutdone, a standby handshake (refused while either side
+ *     is in flux) or auto-failback (only of groups it already holds) - none while we are starting
+ *     and talking to it.
+ *  2. Its latest full resource report has no FOREIGN bit. Heartbeat sets that bit BEFORE it starts
+ *     acquiring another node's groups (takeover_from_node: "We MUST do this now, or the other side
+ *     might ... think they can own their own resources"), so such a report means it is not taking ours.
+ *  3. Nothing of ours is in flux (no standby, takeover or shutdown) and it is not stable (if it is,
+ *     Heartbeat's own "remote resource transition completed" path runs instead).
+ * The proof must stand for bothStartSettleMs (a reordered or re-sent message, not a safety margin).
+ * A real Heartbeat peer still waits its own 10 s - unless it sees our isstable=1 report first,
+ * which makes it take its own local groups at once (its T_RESOURCES(them) path). Two nodes that
+ * both apply the rule each take only their own local groups, so no group is ever held twice.
+ */
+function bothStartingProof(s: MutState): boolean {
+  return (
+    nice(s) &&
+    s.rstate === 'rscrcvd' &&
+    s.peerStarting &&
+    s.peerReported &&
+    (s.otherHolds & FOREIGN_RSC) === 0 &&
+    !s.otherStable &&
+    s.standby === 'not' &&
+    !s.takeoverInProgress &&
+    !s.shutdownInProgress
+  );
 }
 
 function peerResource(c: Ctx, f: Map<string, string>, n: RscMask, full: boolean, newr: MutState['rstate']): MutState['rstate'] {
   const s = c.s;
   s.otherHolds = upd(full, s.otherHolds, n);
+  if (full) s.peerReported = true;
   const st = f.get('isstable');
   if (st === '1') {
     if (!s.otherStable) {

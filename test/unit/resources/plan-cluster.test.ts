@@ -8,7 +8,7 @@ const VIP2 = 'IPaddr::203.0.113.11/26/eth0';
 const twoGroups = { groups: [{ key: VIP, node: 'alpha' }, { key: VIP2, node: 'bravo' }] };
 
 describe('resource plan: two planners', () => {
-  it('both starting at once: each takes its own groups RQSTDELAY later, then standby and takeover move them', () => {
+  it('both starting at once, woken only at RQSTDELAY: each ends with its own groups, then standby and takeover move them', () => {
     const p = new Pair(config('alpha', twoGroups), config('bravo', twoGroups));
     p.ev(p.a, { kind: 'comm-up', at: 0, peerUp: true });
     p.ev(p.b, { kind: 'comm-up', at: 100, peerUp: true });

@@ -13,6 +13,7 @@ export function config(thisNode: string, over: Partial<PlanConfig> = {}): PlanCo
     groups: [{ key: VIP, node: 'alpha' }],
     autoFailback: 'on',
     rscrcvdDelayMs: 10_000,
+    bothStartSettleMs: 200,
     standbyReplyTimeoutMs: 10_000,
     standbyRunTimeoutMs: 3_600_000,
     pid: 4242,
