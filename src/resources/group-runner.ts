@@ -76,6 +76,8 @@ export class GroupRunner {
   private readonly states = new Map<string, GroupState>();
   private readonly runFn;
   private readonly sleepFn;
+  /** Script timings of the operation running on each group, for the debug line at its end. */
+  private readonly timings = new Map<string, string[]>();
 
   constructor(private readonly deps: GroupRunnerDeps) {
     this.runFn = deps.run ?? runScript;
@@ -98,11 +100,26 @@ export class GroupRunner {
   }
 
   start(group: ResourceGroup): Promise<GroupOutcome> {
-    return this.enqueue(group, () => this.doStart(group));
+    return this.enqueue(group, () => this.timed(group, 'start', () => this.doStart(group)));
   }
 
   stop(group: ResourceGroup): Promise<GroupOutcome> {
-    return this.enqueue(group, () => this.doStop(group, group.resources));
+    return this.enqueue(group, () => this.timed(group, 'stop', () => this.doStop(group, group.resources)));
+  }
+
+  /** Debug line with where a group operation's time went (failover speed is mostly script time). */
+  private async timed(group: ResourceGroup, op: string, fn: () => Promise<GroupOutcome>): Promise<GroupOutcome> {
+    const key = groupKey(group);
+    const list: string[] = [];
+    this.timings.set(key, list);
+    const t0 = Date.now();
+    try {
+      return await fn();
+    } finally {
+      this.timings.delete(key);
+      const at = new Date(t0).toISOString().slice(11, 23);
+      this.deps.log.log('debug', `Resource group ${key} ${op}: ${Date.now() - t0} ms from ${at} (${list.join(', ')} ms)`);
+    }
   }
 
   /** StatGroup: ALL, SOME or NONE of the group's resources say they are running. */
@@ -146,6 +163,7 @@ export class GroupRunner {
     if (!quiet) log.log('info', `Running ${where.path} ${r.args.join(' ')} ${op}`);
     const timeoutMs = this.timeoutFor(op);
     const res = await this.runFn(where.path, args, { timeoutMs, env: this.deps.env, maxOutputBytes: 32 * 1024 });
+    this.timings.get(key)?.push(`${r.name} ${op} ${Math.round(res.durationMs)}`);
     const output = [res.stdout, res.stderr].filter((s) => s !== '').join(res.stdout.endsWith('\n') ? '' : '\n');
     if (res.code === 0 && !res.timedOut && !res.error) return { ok: true, missing: false, reason: '', output, stdout: res.stdout };
     const reason = describeResult(res, timeoutMs) + (res.truncated ? ' (output truncated)' : '');

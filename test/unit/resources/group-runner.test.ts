@@ -25,7 +25,8 @@ describe('group runner', () => {
     existsSync(join(state, 'calls.log')) ? readFileSync(join(state, 'calls.log'), 'utf8').trim().split('\n') : [];
   /** Calls other than the status probes ResourceManager makes before each start. */
   const actions = (): string[] => calls().filter((c) => !c.endsWith(' status'));
-  const messages = (): string[] => log.text();
+  /** Log lines without the debug timing lines (their numbers vary). */
+  const messages = (): string[] => log.text().filter((l) => !l.startsWith('debug: '));
   const flag = (name: string, content = ''): void => writeFileSync(join(state, name), content);
 
   function runner(over: Partial<GroupRunnerDeps> = {}): GroupRunner {
@@ -66,6 +67,10 @@ describe('group runner', () => {
     expect(down.ok).to.equal(true);
     expect(actions().slice(3)).to.deep.equal(['web c stop', 'db b stop', 'svc a stop']);
     expect(r.state(g)).to.equal('stopped');
+    const timing = log.text().filter((l) => l.startsWith('debug: '));
+    expect(timing).to.have.length(2);
+    expect(timing[0]).to.match(/^debug: Resource group svc::a start: \d+ ms from [\d:.]+ \(svc status \d+, svc start \d+, db status \d+, .*web start \d+ ms\)$/);
+    expect(timing[1]).to.match(/^debug: Resource group svc::a stop: \d+ ms from [\d:.]+ \(web stop \d+, db stop \d+, svc stop \d+ ms\)$/);
     const rd = join(haDir, 'resource.d');
     expect(messages()).to.deep.equal([
       'info: Acquiring resource group: alpha svc::a db::b web::c',
