@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Lab, NodeFiles } from '../test/lab/lab.js';
 import { labWebScript } from '../test/lab/real-heartbeat.js';
-import { commOf, waitFor, type ConfigureOptions, type Contender, type Timers } from './contender.js';
+import { daemonPidsIn, waitFor, type ConfigureOptions, type Contender, type Timers } from './contender.js';
 import { AUTHKEYS, benchHaCf, benchHaresources } from './heartbeat3.js';
 
 /** The part of test/lab/ours.ts's OurHeartbeat the bench uses. */
@@ -95,11 +95,9 @@ export class Ours implements Contender {
     lab.dropExtraAddresses(node, 'eth0');
   }
 
+  /** Everything in the node but the web server: the node process and tsx's esbuild service too. */
   processes(node: string): number[] {
-    return this.lab!.pidsIn(node).filter((p) => {
-      const c = commOf(p);
-      return c === 'node' || c.startsWith('heartbeat');
-    });
+    return daemonPidsIn(this.lab!, node);
   }
 
   log(node: string): string {

@@ -100,7 +100,8 @@ async function main(): Promise<number> {
       res.add(bench, '-', '-', 'aborted', '-', null, (e as Error).message.slice(0, 200));
     }
   }
-  const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '');
+  const iso = new Date().toISOString();
+  const stamp = `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 16).replace(':', '')}`;
   const csv = args.csv ?? join('bench', 'results', `${q ? 'quick' : 'full'}-${stamp}.csv`);
   writeCsv(res, csv);
   console.log(`\nheartbeat-ts bench (${q ? 'QUICK: 1 trial, short windows' : `${args.trials} trials`}), ${Math.round((Date.now() - started) / 1000)} s\n`);

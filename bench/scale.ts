@@ -35,7 +35,8 @@ export async function scaleBench(c: Contender, timers: Timers, n: number, window
     const startLines = new Map(nodes.map((x) => [x, c.log(x)]));
     const startDead = nodes.reduce((s, x) => s + count(startLines.get(x)!, DEAD_RE), 0);
     const startLate = nodes.reduce((s, x) => s + count(startLines.get(x)!, LATE_RE), 0);
-    await sleep(timers.initdeadMs + 3000);
+    // Past initdead, and past the CPU storm of the last start-ups (tsx compiling on 2 cores).
+    await sleep(timers.initdeadMs + 8000);
     const from = new Map(nodes.map((x) => [x, c.log(x).length]));
     const costs = await measureCost(lab, c, nodes, windowMs);
     let dead = 0;
