@@ -193,8 +193,12 @@ export class GroupRunner {
     }
     this.states.set(key, 'starting');
     log.log('info', `Acquiring resource group: ${groupLine(group)}`);
+    // ResourceManager: `we_own_resource || doscript start` per resource. The status checks run all at
+    // once up front (one script's time instead of the sum: this is on the failover path); a status
+    // never depends on an earlier resource having been started by us, only on what runs already.
+    const running = await Promise.all(group.resources.map((r) => this.owns(group, r)));
     for (const [i, r] of group.resources.entries()) {
-      if (await this.owns(group, r)) continue; // ResourceManager: we_own_resource || doscript start
+      if (running[i]) continue;
       const res = await this.doScript(group, r, 'start');
       if (res.ok) continue;
       log.log('crit', `Giving up resources due to failure of ${r.spec}`);

@@ -69,7 +69,7 @@ describe('group runner', () => {
     expect(r.state(g)).to.equal('stopped');
     const timing = log.text().filter((l) => l.startsWith('debug: '));
     expect(timing).to.have.length(2);
-    expect(timing[0]).to.match(/^debug: Resource group svc::a start: \d+ ms from [\d:.]+ \(svc status \d+, svc start \d+, db status \d+, .*web start \d+ ms\)$/);
+    expect(timing[0]).to.match(/^debug: Resource group svc::a start: \d+ ms from [\d:.]+ \((\w+ status \d+, ){3}svc start \d+, db start \d+, web start \d+ ms\)$/);
     expect(timing[1]).to.match(/^debug: Resource group svc::a stop: \d+ ms from [\d:.]+ \(web stop \d+, db stop \d+, svc stop \d+ ms\)$/);
     const rd = join(haDir, 'resource.d');
     expect(messages()).to.deep.equal([
@@ -82,6 +82,28 @@ describe('group runner', () => {
       `info: Running ${rd}/db b stop`,
       `info: Running ${rd}/svc a stop`,
     ]);
+  });
+
+  it('runs the status checks of a group all at once, then the starts one by one in order', async () => {
+    let active = 0;
+    let most = 0;
+    const order: string[] = [];
+    const r = runner({
+      run: async (path, args) => {
+        const op = `${path.split('/').pop()} ${args.join(' ')}`;
+        active++;
+        most = Math.max(most, active);
+        await new Promise((res) => setTimeout(res, 30));
+        active--;
+        order.push(op);
+        const stdout = op.endsWith('status') ? 'stopped\n' : '';
+        return { code: op.endsWith('status') ? 3 : 0, signal: null, stdout, stderr: '', timedOut: false, truncated: false, durationMs: 30 };
+      },
+    });
+    const out = await r.start(group('svc::a', 'db::b', 'web::c'));
+    expect(out.ok).to.equal(true);
+    expect(most).to.equal(3);
+    expect(order.slice(3)).to.deep.equal(['svc a start', 'db b start', 'web c start']);
   });
 
   it('does not start a resource whose status already says running', async () => {
