@@ -318,7 +318,10 @@ export class Runtime {
           }
           break;
         case 'shutdown-notice':
-          if (f.node === this.plan.cfg.peer) this.planStep({ kind: 'message', at, from: f.node, msg: { fields: [str('t', 'shutdone')] } });
+          if (f.node === this.plan.cfg.peer) {
+            this.planStep({ kind: 'message', at, from: f.node, msg: { fields: [str('t', 'shutdone')] } });
+            this.reannounceHeld();
+          }
           break;
         case 'node-restarted':
           if (f.node === this.plan.cfg.peer) this.planStep({ kind: 'peer-restarted', at });
@@ -432,6 +435,18 @@ export class Runtime {
         this.push({ kind: 'group-done', group: index, op, ok: false, rolledBack: false });
       },
     );
+  }
+
+  /**
+   * The peer gave up everything and leaves. After a split-brain heal it may have held our groups'
+   * addresses too, and its IPaddr stop sends no ARP: the LAN would keep sending to its MAC until
+   * the ARP entries expire (~30 s, seen with a real 3.0.6 peer, which restarts itself after a heal).
+   * Groups we hold were not started again, so no IPaddr start announces them: we do.
+   */
+  private reannounceHeld(): void {
+    this.plan.groups.forEach((held, i) => {
+      if (held === 'yes') this.reannounce(i);
+    });
   }
 
   /** A kept group after a split-brain heal: tell the LAN again where its addresses are. */
