@@ -144,19 +144,33 @@ export class RealNode implements PairNode {
   crash(): void {
     this.hb.kill9();
   }
+  /**
+   * After "Heartbeat restart triggered." the real one execs itself and forks a NEW master (BEHAVIOUR.md
+   * §3.8): commands must enter through the pid now in its pid file (same namespaces).
+   */
+  private refreshPid(): void {
+    const f = join(this.node.runDir, 'heartbeat.pid');
+    const pid = existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : 0;
+    if (pid > 0 && pid !== this.hb.pid && this.hb.processes().includes(pid)) this.hb.pid = pid;
+  }
   async stop(): Promise<void> {
+    this.refreshPid();
     if (!(await this.hb.stop(20_000))) throw new Error(`real heartbeat on ${this.node.name} did not stop gracefully`);
   }
   standby(): void {
+    this.refreshPid();
     this.hb.standby('all');
   }
   takeover(): void {
+    this.refreshPid();
     this.hb.takeover('all');
   }
   nodestatus(peer: string): string {
+    this.refreshPid();
     return this.hb.clStatusRaw('nodestatus', peer).stdout;
   }
   hblinkstatus(peer: string, link: string): string {
+    this.refreshPid();
     return this.hb.clStatusRaw('hblinkstatus', peer, link).stdout;
   }
   log(): string {
