@@ -226,7 +226,7 @@ describe('@lab resource scripts in network namespaces', function () {
     const up = await runner.start(g);
     try {
       expect(up.ok, JSON.stringify(up.failure)).to.equal(true);
-      expect(log.text()).to.deep.equal([
+      expect(log.text().filter((l) => !l.startsWith('debug: '))).to.deep.equal([
         'info: Acquiring resource group: alpha IPaddr::192.0.2.40/24/eth0 httpd',
         'info: Running /etc/ha.d/resource.d/IPaddr 192.0.2.40/24/eth0 start',
         `info: Running ${RD}/httpd  start`,
