@@ -103,6 +103,7 @@ export class OurHeartbeat {
     });
     this.exitCode = null;
     child.on('exit', (code, sig) => {
+      if (this.child !== child) return; // a previous run's late exit event must not mark this one exited
       this.exitCode = code ?? (sig ? 128 : 1);
       try {
         appendFileSync(this.stderrFile, `[lab] daemon exited code=${code} signal=${sig}\n`);
