@@ -125,8 +125,8 @@ export class GroupRunner {
   /** StatGroup: ALL, SOME or NONE of the group's resources say they are running. */
   status(group: ResourceGroup): Promise<GroupStat> {
     return this.enqueue(group, async () => {
-      let held = 0;
-      for (const r of group.resources) if (await this.owns(group, r)) held += 1;
+      // All at once: the daemon checks every group before it joins the cluster (reconcile).
+      const held = (await Promise.all(group.resources.map((r) => this.owns(group, r)))).filter(Boolean).length;
       if (held === 0) return 'NONE';
       return held === group.resources.length ? 'ALL' : 'SOME';
     });
