@@ -156,11 +156,11 @@ function dispatch(s: CoreState, out: Out, node: NodeState, type: string, msg: Hb
   }
 }
 
-/** repnodes puts `dest` before `t` (captured s1). nodelist has a trailing space. */
+/** repnodes puts `dest` before `t` (captured s1). nodelist has a trailing space; an empty delnodelist is one space (s1, and a real 3.0.6 peer in the interop lab). */
 function repnodes(s: CoreState, dest: string) {
   const normal = [s.cfg.thisNode, ...[...s.nodes.values()].filter((n) => n.type === 'normal').map((n) => n.name)];
   const order = s.cfg.nodes.filter((n) => normal.includes(n)).concat(normal.filter((n) => !s.cfg.nodes.includes(n)));
-  return fields(['dest', dest], ['t', 'repnodes'], ['nodelist', order.map((n) => `${n} `).join('')], ['delnodelist', '']);
+  return fields(['dest', dest], ['t', 'repnodes'], ['nodelist', order.map((n) => `${n} `).join('')], ['delnodelist', ' ']);
 }
 
 const STATUS_OF: Record<string, readonly NodeStatus[]> = { normal: ['init', 'up', 'active'], ping: ['ping'] };

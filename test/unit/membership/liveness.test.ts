@@ -49,7 +49,7 @@ describe('membership: start-up and local status', () => {
       'dest=bravo',
       't=repnodes',
       'nodelist=alpha bravo ',
-      'delnodelist=',
+      'delnodelist= ',
     ]);
   });
 });
