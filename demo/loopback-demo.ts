@@ -128,7 +128,8 @@ export async function runLoopbackDemo(): Promise<number> {
       await Promise.all([n1.start(), n2.start()]);
       await waitServed('node1', since, 40_000);
       echo(`   => node1 serves, ${((Date.now() - since) / 1000).toFixed(1)} s after start`);
-      await sleep(2000);
+      // A node gets deadtime + 2 s in its first 5 s (Heartbeat does too): crash after that.
+      await sleep(Math.max(2000, since + 6000 - Date.now()));
 
       step('2. CRASH node1 (its runtime stops dead, its page server is killed: no goodbye to node2)');
       since = Date.now();
