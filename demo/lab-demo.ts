@@ -71,7 +71,7 @@ export async function runLabDemo(): Promise<number> {
       results.push(r);
       line.done();
       say(`   => ${what}: ${r.to} serving ${((r.takeoverMs ?? NaN) / 1000).toFixed(2)} s after the action; ${r.failed} failed request(s)`);
-      excerpt(6);
+      excerpt(8);
     };
 
     // 1. Cold start of both.
