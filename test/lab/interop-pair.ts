@@ -191,3 +191,22 @@ export async function waitLog(n: PairNode, re: RegExp, timeoutMs: number, from =
     await sleep(50);
   }
 }
+
+/** UDP payloads of an Ethernet pcap (tcpdump -w), IPv4 only. */
+export function udpPayloads(pcap: Buffer): { src: string; payload: Buffer }[] {
+  const out: { src: string; payload: Buffer }[] = [];
+  if (pcap.length < 24) return out;
+  const le = pcap.readUInt32LE(0) === 0xa1b2c3d4 || pcap.readUInt32LE(0) === 0xa1b23c4d;
+  const u32 = (o: number) => (le ? pcap.readUInt32LE(o) : pcap.readUInt32BE(o));
+  for (let o = 24; o + 16 <= pcap.length; ) {
+    const incl = u32(o + 8);
+    const frame = pcap.subarray(o + 16, o + 16 + incl);
+    o += 16 + incl;
+    if (frame.length < 14 + 20 + 8 || frame.readUInt16BE(12) !== 0x0800) continue;
+    const ihl = (frame[14]! & 0x0f) * 4;
+    if (frame[14 + 9] !== 17) continue;
+    const src = [...frame.subarray(14 + 12, 14 + 16)].join('.');
+    out.push({ src, payload: frame.subarray(14 + ihl + 8) });
+  }
+  return out;
+}

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Lab } from './lab.js';
 import { isRoot, sh } from './netns.js';
 import { realHeartbeatInstalled } from './real-heartbeat.js';
-import { OursNode, RealNode, authkeysText, mediaLines, pairHaCf, waitLog, type AuthMethod, type Medium, type PairNode } from './interop-pair.js';
+import { OursNode, RealNode, authkeysText, mediaLines, pairHaCf, udpPayloads, waitLog, type AuthMethod, type Medium, type PairNode } from './interop-pair.js';
 import { decodeDatagram } from '../../src/wire/message.js';
 import { get } from '../../src/wire/fields.js';
 import type { HbMessage } from '../../src/wire/types.js';
@@ -19,25 +19,6 @@ const DEADTIME_MS = 3000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const verbose = process.env['HB_LAB_VERBOSE'] === '1';
 const note = (m: string): void => void (verbose && console.log(`      [timing] ${m}`));
-
-/** UDP payloads of an Ethernet pcap (tcpdump -w), IPv4 only. */
-export function udpPayloads(pcap: Buffer): { src: string; payload: Buffer }[] {
-  const out: { src: string; payload: Buffer }[] = [];
-  if (pcap.length < 24) return out;
-  const le = pcap.readUInt32LE(0) === 0xa1b2c3d4 || pcap.readUInt32LE(0) === 0xa1b23c4d;
-  const u32 = (o: number) => (le ? pcap.readUInt32LE(o) : pcap.readUInt32BE(o));
-  for (let o = 24; o + 16 <= pcap.length; ) {
-    const incl = u32(o + 8);
-    const frame = pcap.subarray(o + 16, o + 16 + incl);
-    o += 16 + incl;
-    if (frame.length < 14 + 20 + 8 || frame.readUInt16BE(12) !== 0x0800) continue;
-    const ihl = (frame[14]! & 0x0f) * 4;
-    if (frame[14 + 9] !== 17) continue;
-    const src = [...frame.subarray(14 + 12, 14 + 16)].join('.');
-    out.push({ src, payload: frame.subarray(14 + ihl + 8) });
-  }
-  return out;
-}
 
 /** [(name, type)] of a message, for comparing layouts. */
 const layout = (m: HbMessage): string[] => m.fields.map((f) => `${f.name}:${f.type}`);
@@ -159,12 +140,24 @@ describe('@lab interop: heartbeat-ts and the real Heartbeat 3.0.6 see each other
     }
     expect(existsSync(pcap)).to.equal(true);
     const statuses = new Map<string, HbMessage[]>();
+    /** src -> t -> layouts seen, for the other start-up messages. */
+    const layouts = new Map<string, Map<string, Set<string>>>();
     for (const p of udpPayloads(readFileSync(pcap))) {
       const d = decodeDatagram(p.payload);
       expect(d.ok, `undecodable datagram from ${p.src}`).to.equal(true);
-      if (!d.ok || get(d.message, 't') !== 'status') continue;
+      if (!d.ok) continue;
       const src = get(d.message, 'src') ?? '?';
-      statuses.set(src, [...(statuses.get(src) ?? []), d.message]);
+      const t = get(d.message, 't') ?? '?';
+      const bySrc = layouts.get(src) ?? new Map<string, Set<string>>();
+      layouts.set(src, bySrc.set(t, (bySrc.get(t) ?? new Set()).add(layout(d.message).join(' '))));
+      if (t === 'status') statuses.set(src, [...(statuses.get(src) ?? []), d.message]);
+    }
+    // Fixed-layout messages both sent at start-up (starting, reqnodes, repnodes, NS_ackmsg...).
+    for (const t of ['starting', 'reqnodes', 'repnodes', 'NS_ackmsg']) {
+      const a = layouts.get('node1')?.get(t);
+      const b = layouts.get('node2')?.get(t);
+      if (a && b) expect([...a], `layout of ${t}`).to.deep.equal([...b]);
+      if (a && b) note(`${t}: same layout on both (${[...a].join(' | ')})`);
     }
     const mine = (statuses.get('node1') ?? []).filter((m) => get(m, 'st') === 'active');
     const theirs = (statuses.get('node2') ?? []).filter((m) => get(m, 'st') === 'active');
