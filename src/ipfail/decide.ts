@@ -181,6 +181,10 @@ function onMessage(c: Ctx, m: HbMessage): void {
       if (n === s.localUp) {
         log(c, 'info', 'Ping node count is balanced.');
         clientMsg(c, 'abort_giveup', [], true);
+      } else if (n < s.localUp && !s.toldDead) {
+        // As Heartbeat's ipfail answers a lower count: at once. A real ipfail restarts its 2 s
+        // "delayed giveup" on every you_are_dead, so a late one would only slow it down.
+        tellDead(c);
       }
       // Answer with our own count once per change, so two of us converge without ping-pong
       // (a real ipfail never answers with a count, so nothing loops either).
@@ -201,6 +205,13 @@ function onMessage(c: Ctx, m: HbMessage): void {
     default:
       return;
   }
+}
+
+/** For a real ipfail peer, which gives up (after its 2 s delay) on this message. */
+function tellDead(c: Ctx): void {
+  log(c, 'info', 'Telling other node that we have more visible ping nodes.');
+  clientMsg(c, 'you_are_dead', [], false);
+  c.s.toldDead = true;
 }
 
 function evaluate(c: Ctx): void {
@@ -225,10 +236,7 @@ function evaluate(c: Ctx): void {
     return;
   }
   if (s.worseSince !== null && at - s.worseSince >= s.cfg.confirmMs && !s.toldDead) {
-    // For a real ipfail peer, which gives up on this message.
-    log(c, 'info', 'Telling other node that we have more visible ping nodes.');
-    clientMsg(c, 'you_are_dead', [], false);
-    s.toldDead = true;
+    tellDead(c); // our count rose above the peer's known one
   }
   const holdsForeign = s.rsc === 'foreign' || s.rsc === 'all';
   if (s.cfg.autoFailback === 'on' && holdsForeign && s.equalSince !== null && at - s.equalSince >= s.cfg.holdDownMs && moveOk) {

@@ -195,7 +195,7 @@ describe('ipfail decision', () => {
     expect(fx).to.deep.include({ kind: 'log', level: 'info', text: 'bravo has better connectivity: more than 0 of 1 ping nodes vs 0 of 1' });
   });
 
-  it('tells a worse peer you_are_dead after the confirmation time, once', () => {
+  it('answers a lower num_ping_nodes with you_are_dead at once, as Heartbeat\'s ipfail does, and only once', () => {
     let s = initDecide(decideConfig('alpha', 'bravo', 'on', 3000, 200), 2);
     const sends: string[] = [];
     const step = (e: DecideEvent) => {
@@ -208,7 +208,9 @@ describe('ipfail decision', () => {
     step({ kind: 'peer-status', at: 0, active: true });
     const n = (v: string) => ({ fields: [{ name: 't', type: 0 as const, value: 'num_ping_nodes' }, { name: 'num_ping', type: 0 as const, value: v }] });
     step({ kind: 'message', at: 100, from: 'bravo', msg: n('0') });
+    expect(sends.filter((x) => x.startsWith('t=you_are_dead'))).to.have.length(1);
     for (let t = 110; t < 2000; t += 10) step({ kind: 'tick', at: t });
+    step({ kind: 'message', at: 2000, from: 'bravo', msg: n('0') });
     expect(sends.filter((x) => x.startsWith('t=you_are_dead'))).to.deep.equal(['t=you_are_dead dest=bravo from_id=ipfail to_id=ipfail client_gen=0']);
   });
 });
