@@ -60,7 +60,10 @@ describe('heartbeat CLI @integration', function () {
     const st = hb([...g, 'status']);
     expect(st.status).to.equal(0);
     const pid = Number(readFileSync(pidfile, 'utf8').trim());
-    expect(st.stdout).to.equal(`heartbeat OK [pid ${pid} et al] is running on node1 [node1]...\n`);
+    // The init script's line first, exactly as Heartbeat prints it; the cluster view follows.
+    const [first, ...view] = st.stdout.split('\n');
+    expect(first).to.equal(`heartbeat OK [pid ${pid} et al] is running on node1 [node1]...`);
+    expect(view.join('\n')).to.match(/node node2 \(normal\): \w+; links: lo \w+/);
 
     const again = hb([...g, 'start']);
     expect(again.status).to.equal(0);
