@@ -45,6 +45,7 @@ export function takeoverFromNode(c: Ctx, before?: Job): void {
 function forgetPeerStart(c: Ctx): void {
   c.s.peerStarting = false;
   c.s.peerReported = false;
+  c.s.startingResent = false;
   c.s.fastTakeAt = 0;
 }
 

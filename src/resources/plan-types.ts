@@ -151,6 +151,8 @@ export interface PlanState {
   readonly peerStarting: boolean;
   /** The peer sent a full `resource` report since we started (otherHolds is its word, not a guess). */
   readonly peerReported: boolean;
+  /** We sent 'starting' a second time to get the peer's report (plan.ts processResources). */
+  readonly startingResent: boolean;
   /** Both-starting early take: when the proof has stood for bothStartSettleMs. 0 = not armed. */
   readonly fastTakeAt: number;
   readonly peerUp: boolean;

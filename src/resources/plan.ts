@@ -53,6 +53,7 @@ export function initPlan(cfg: PlanConfig): PlanState {
     rscrcvdDeadline: 0,
     peerStarting: false,
     peerReported: false,
+    startingResent: false,
     fastTakeAt: 0,
     peerUp: false,
     peerAnyPackets: false,
@@ -244,6 +245,15 @@ function processResources(c: Ctx, type: 'starting' | 'resource', f: Map<string, 
     s.otherStable = false;
     if (s.takeoverInProgress) log(c, 'warn', 'T_STARTING received during takeover.');
     sendResourcesHeld(c, s.rstate === 'stable');
+    // Not in Heartbeat. The peer came up after our 'starting' (in INIT it could not answer it), so
+    // it will not report until it is stable, while waiting RQSTDELAY for us to be. One more
+    // 'starting' asks for its report: a Heartbeat node answers 'starting' in any state from STARTING
+    // on, and only marks us unstable (which we are). The report is what bothStartingProof() needs.
+    if (!s.peerReported && !s.startingResent && s.rstate !== 'stable' && s.rstate !== 'shutdown') {
+      s.startingResent = true;
+      log(c, 'debug', `Asking ${s.cfg.peer} for its resource report (sending 'starting' again).`);
+      send(c, msg(['t', 'starting']), false);
+    }
   }
   if (type === 'resource') {
     const n = encodeRsc(f.get('rsc_hold'));

@@ -18,9 +18,10 @@ describe('resource plan: both nodes starting', () => {
     p.ev(p.a, { kind: 'comm-up', at: 0, peerUp: true });
     p.ev(p.b, { kind: 'comm-up', at: 100, peerUp: true });
     expect([p.a.held(), p.b.held()]).to.deep.equal([[], []]);
-    // alpha's 'starting' reached bravo before bravo's comm-up (no answer from bravo then), so only
-    // bravo has both the peer's 'starting' and its report: bravo arms, alpha waits for bravo.
-    expect(p.a.state.fastTakeAt).to.equal(0);
+    // alpha's 'starting' reached bravo before bravo's comm-up (no answer from bravo then); alpha
+    // asks again with a second 'starting', so both end up with the other's 'starting' and report.
+    expect(p.trace.filter((t) => t === 'alpha t=starting')).to.have.length(2);
+    expect(p.a.state.fastTakeAt).to.equal(300);
     expect(p.b.state.fastTakeAt).to.equal(300);
     p.ev(p.b, { kind: 'tick', at: 299 });
     expect(p.b.held()).to.deep.equal([]);
@@ -62,6 +63,23 @@ describe('resource plan: both nodes starting', () => {
     expect(n.take().ops).to.deep.equal([]);
     expect(n.held()).to.deep.equal([0]);
     expect(rscStatus(n.state)).to.equal('local');
+  });
+
+  it("s1 order against a real-style peer: our second 'starting' gets its report, so neither waits 10 s", () => {
+    const n = new Node(config('alpha', twoGroups));
+    n.ev({ kind: 'comm-up', at: 3517, peerUp: true });
+    n.take();
+    // bravo was in INIT when our 'starting' came (it logged an error); its own comes now.
+    n.peerSays(4408, 't=starting');
+    expect(n.take().sent).to.deep.equal([`${RES}none rtype=full isstable=0`, 't=starting']);
+    // A real bravo in STARTING/RSCRCVD answers a 'starting' with its report.
+    n.peerSays(4520, `${RES}none rtype=full isstable=0`);
+    n.ev({ kind: 'tick', at: 4720 });
+    const r = n.take();
+    expect(r.ops).to.deep.equal(['start 0']);
+    expect(r.sent[0]).to.equal(`${RES}local rtype=full isstable=1`);
+    // Asked once per start of the peer (a restart of bravo clears it).
+    expect(n.state.startingResent).to.equal(true);
   });
 
   it("remembers the peer's 'starting' that arrived before our own comm-up (as in s1)", () => {
