@@ -56,6 +56,11 @@ export function parseAuthkeys(text: string, opts: AuthkeysOptions): AuthkeysResu
       add(line, 'error', `Auth method [${method}] requires a key`);
       return;
     }
+    if (method === 'crc' && key !== '') {
+      // Heartbeat drops such a line ("doesn't use a key"), so `auth N` on it then finds no key.
+      add(line, 'info', `Auth method [crc] doesn't use a key`);
+      return;
+    }
     if (method === 'crc') add(line, 'warning', `Auth method [crc] authenticates nothing: anyone on the network can join; use sha1`);
     if (w.length > 3 && method !== 'crc' && !(w[3] ?? '').startsWith('#')) {
       add(line, 'warning', `key [${n}] is only [${third ?? ''}]: Heartbeat ignores the text after the first blank`);

@@ -16,7 +16,10 @@ function clientChild(s: HaCfState, rest: string, where: Where): void {
     issue(s, where, 'error', `Client child command [${rest}] is not full pathname (respawn USER /ABS/PATH [args])`);
     return;
   }
-  if (s.host.users && !s.host.users.has(user)) {
+  // Any .../ipfail turns on the built-in module and is never run, so neither its user nor its
+  // path needs to exist (Heartbeat would refuse a missing one; Debian moved it to /usr/libexec).
+  const builtinIpfail = /(^|\/)ipfail$/.test(path);
+  if (!builtinIpfail && s.host.users && !s.host.users.has(user)) {
     issue(s, where, 'error', `Invalid uid [${user}] specified for client child`);
     return;
   }
@@ -24,7 +27,7 @@ function clientChild(s: HaCfState, rest: string, where: Where): void {
     issue(s, where, 'error', `Client child command [${[path, ...args].join(' ')}] is not full pathname`);
     return;
   }
-  if (s.host.executable && !s.host.executable(path)) {
+  if (!builtinIpfail && s.host.executable && !s.host.executable(path)) {
     issue(s, where, 'error', `Client child command [${path}] is not executable`);
     return;
   }

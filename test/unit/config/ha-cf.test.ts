@@ -115,6 +115,14 @@ describe('ha.cf directives', () => {
     expect(errors('crm off', 'pacemaker off')).to.deep.equal(['ha.cf:8: pacemaker/crm directive used multiple times!']);
   });
 
+  it('accepts respawn of any .../ipfail, which only turns on the built-in module, even where no such program exists', () => {
+    expect(errors('respawn hacluster /usr/lib/heartbeat/ipfail')).to.deep.equal([]);
+    expect(errors('respawn nosuchuser /opt/ha/ipfail')).to.deep.equal([]);
+    expect(errors('respawn hacluster /usr/lib/heartbeat/notipfail')).to.deep.equal([
+      'ha.cf:7: Client child command [/usr/lib/heartbeat/notipfail] is not executable',
+    ]);
+  });
+
   it('refuses a second baud and a second watchdog', () => {
     expect(errors('baud 9600', 'baud 19200')).to.deep.equal(['ha.cf:8: Baudrate multiply specified.']);
     expect(errors('watchdog /dev/watchdog', 'watchdog /dev/w2')).to.deep.equal(['ha.cf:8: Watchdog device multiply specified.']);

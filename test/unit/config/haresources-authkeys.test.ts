@@ -90,6 +90,13 @@ describe('authkeys', () => {
     ]);
   });
 
+  it('drops a crc line that has a key, as the real 3.0.6 does, so `auth N` on it finds no key', () => {
+    expect(msgs('auth 2\n2 crc SomeKey\n')).to.deep.equal([
+      "info /etc/ha.d/authkeys:2: Auth method [crc] doesn't use a key",
+      'error /etc/ha.d/authkeys:1: Auth Key [2] not found in keyfile [/etc/ha.d/authkeys]',
+    ]);
+  });
+
   it('reads CRLF and trailing comments', () => {
     expect(parse('auth 1 # x\r\n1 sha1 k # c\r\n').authkeys?.keys.get(1)).to.deep.equal({ method: 'sha1', key: 'k' });
   });
