@@ -12,6 +12,10 @@
 // - Peer restarted with a new generation while it held our groups (crash + fast restart): it holds
 //   nothing now, so we take our own groups back at once instead of leaving them orphaned.
 // - Group operations run one at a time (Heartbeat's children may overlap, BEHAVIOUR.md Q15).
+// - Both nodes starting: we take our local groups as soon as it is proven safe (bothStartingProof)
+//   instead of after RQSTDELAY (10 s), and we send 'starting' a second time when the peer's came
+//   after ours, to get the report that proof needs. A real Heartbeat peer answers it as usual and
+//   takes its own groups when it sees our isstable=1 report, so both sides skip the 10 s.
 import { announce, log, nice, reqOurResources, rscStatusOf, send, sendResourcesHeld, type Ctx, type MutState } from './plan-core.js';
 import { onGroupDone, pump } from './plan-jobs.js';
 import { giveupResources, ipRequest, ipRequestResp, partitionReturn, peerDead, peerRestarted, shutdone } from './plan-peer.js';
