@@ -79,6 +79,7 @@ export async function failoverBench(c: Contender, timers: Timers, trials: number
         const holder = holderOf(lab);
         if (holder !== 'node1') throw new Error(`VIP on ${holder ?? 'nobody'} before the hard failover`);
         const heard = await LastHeard.start(lab, 'node2', 'node1');
+        await sleep(timers.keepaliveMs + 300); // at least one heartbeat captured before the cut
         lab.cutLink('node1', 'eth0');
         lab.cutLink('node1', 'eth1');
         const t3 = Date.now();

@@ -2,7 +2,7 @@
 //   [--contenders heartbeat-ts,heartbeat-3.0.6,keepalived] [--timers 1s/3s,200ms/1s] [--csv FILE]
 // Root only (network namespaces). Prints one table and writes bench/results/<full|quick>-<date>.csv.
 import { join } from 'node:path';
-import { isRoot } from '../test/lab/netns.js';
+import { isRoot, shQuiet } from '../test/lab/netns.js';
 import { TIMERS_1S, TIMERS_200MS, type Contender } from './contender.js';
 import { failoverBench } from './failover.js';
 import { Heartbeat3 } from './heartbeat3.js';
@@ -104,7 +104,9 @@ async function main(): Promise<number> {
   const stamp = `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 16).replace(':', '')}`;
   const csv = args.csv ?? join('bench', 'results', `${q ? 'quick' : 'full'}-${stamp}.csv`);
   writeCsv(res, csv);
-  console.log(`\nheartbeat-ts bench (${q ? 'QUICK: 1 trial, short windows' : `${args.trials} trials`}), ${Math.round((Date.now() - started) / 1000)} s\n`);
+  const head = shQuiet('git', ['rev-parse', '--short', 'HEAD']).trim() || '?';
+  const dirty = shQuiet('git', ['status', '--porcelain', '--', 'src']).trim() ? ' + uncommitted src changes' : '';
+  console.log(`\nheartbeat-ts bench at ${head}${dirty} (${q ? 'QUICK: 1 trial, short windows' : `${args.trials} trials`}), ${Math.round((Date.now() - started) / 1000)} s\n`);
   console.log(table(res));
   console.log(`\nCSV: ${csv}`);
   return 0;
