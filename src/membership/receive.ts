@@ -6,7 +6,7 @@ import type { NodeStatus } from './types.js';
 import { type CoreState, type NodeState, type Out, newNode } from './state.js';
 import { ackNeeded, checkSeq, type SeqVerdict } from './seq-track.js';
 import { bin, fields, hex, parseDec, parseHex, str } from './fields.js';
-import { checkCommUp, emitSend, setLinkStatus } from './timers.js';
+import { checkCommUp, emitSend, sendStatus, setLinkStatus } from './timers.js';
 
 /** Heartbeat resends at most this many packets per NS_rexmit, and one slot not twice within 240 ms. */
 const MAX_RESEND_PER_REQUEST = 50;
@@ -61,6 +61,11 @@ export function onMessage(s: CoreState, out: Out, msg: HbMessage, link: string, 
       return;
     }
   }
+  // A node that just (re)appeared learns of us from our next status: send it now rather than up
+  // to a keepalive later, so its comm-up and the resource exchange start at once. (Heartbeat waits
+  // for the next keepalive; an extra status message is harmless to it.)
+  const greet = verdict.action === 'keep' && node.type === 'normal' && s.localStatus === 'active' &&
+    (!node.reqnodesSent || verdict.restart || verdict.partition);
   if (verdict.action === 'keep') noteSequenceEvents(s, out, node, verdict);
   // Even a duplicate proves the link it came on works (Heartbeat: "it could update link status"),
   // but an old packet replayed to a dead node must not bring its links back.
@@ -86,6 +91,7 @@ export function onMessage(s: CoreState, out: Out, msg: HbMessage, link: string, 
     node.reqnodesSent = true;
     emitSend(s, out, fields(['t', 'reqnodes'], ['dest', from]));
   }
+  if (greet) sendStatus(s, out, at);
   checkCommUp(s, out, at);
 }
 

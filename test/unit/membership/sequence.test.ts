@@ -75,6 +75,15 @@ describe('membership: generations', () => {
     expect(core.status().nodes.find((n) => n.name === 'bravo')?.generation).to.equal(HG_B + 1);
   });
 
+  it('greets a restarted peer with its own status at once, not a keepalive later', () => {
+    const { run } = upCluster();
+    run([rx(status(0x50), 'eth0', 200)]);
+    const out = run([rx(status(1, { st: 'init', dt: '1f40' }, 'bravo', HG_B + 1), 'eth0', 900)]);
+    expect(sends(out).filter((x) => x.t === 'status').map((x) => x.f.st)).to.deep.equal(['active']);
+    // An ordinary next heartbeat from the same peer does not trigger another one.
+    expect(sends(run([rx(status(2, { st: 'up' }, 'bravo', HG_B + 1), 'eth0', 950)])).filter((x) => x.t === 'status')).to.deep.equal([]);
+  });
+
   it('drops a lower hg as a replay, whatever its seq', () => {
     const { run, core } = upCluster();
     const out = run([rx(status(99, { st: 'init' }, 'bravo', HG_B - 1), 'eth0', 200)]);
