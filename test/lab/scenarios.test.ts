@@ -303,7 +303,8 @@ describe('@lab scenarios: what users do with two heartbeat-ts nodes, seen from t
       await waitUntil(() => p.h('node2').cmd('cl_status', 'nodestatus', 'node1').out === 'active\n', 8000, 'node2 to see node1 active');
       expect(p.h('node1').log()).to.match(/Link node2:\S*ttyS-node1 up\./);
       expect(p.h('node1').cmd('cl_status', 'listhblinks', 'node2').out).to.contain(tty1);
-      await sleep(1500);
+      // node1 announces deadtime + 2 s for its first 5 s (as Heartbeat does): crash it after that.
+      await sleep(Math.max(1500, 5500 - (Date.now() - t0)));
       expect(p.holders()).to.deep.equal(['node1']);
       const t1 = Date.now();
       await p.crash('node1');
