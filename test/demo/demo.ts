@@ -1,7 +1,7 @@
-// `npm run demo` (node --import tsx demo/demo.ts): a live failover demo of heartbeat-ts.
-// As root with iproute2/iptables/busybox: the network-namespace lab (demo/lab-demo.ts), a real VIP and
+// `npm run demo` (node --import tsx test/demo/demo.ts): a live failover demo of heartbeat-ts.
+// As root with iproute2/iptables/busybox: the network-namespace lab (test/demo/lab-demo.ts), a real VIP and
 // a real web server. Otherwise: says what the full demo needs, then runs two nodes on loopback with
-// what an ordinary user may do (demo/loopback-demo.ts).
+// what an ordinary user may do (test/demo/loopback-demo.ts).
 //   --loopback   run the loopback demo even as root
 import { spawnSync } from 'node:child_process';
 import { runLabDemo } from './lab-demo.js';

@@ -4,9 +4,9 @@
 // node (kill -9 of everything on it), restarts it (auto_failback on), and switches over gracefully
 // with `heartbeat stop`, measuring what the client saw each time. Everything it made is removed at
 // the end, on error, and on Ctrl-C.
-import { HttpProbe } from '../test/lab/http-probe.js';
-import { Lab } from '../test/lab/lab.js';
-import { OurHeartbeat, ourHaCf } from '../test/lab/ours.js';
+import { HttpProbe } from '../lab/http-probe.js';
+import { Lab } from '../lab/lab.js';
+import { OurHeartbeat, ourHaCf } from '../lab/ours.js';
 import { LiveLine, liveText, logTail, measure, runs, summaryTable, type StepResult } from './view.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -10,10 +10,10 @@ import { createSocket } from 'node:dgram';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadConfig, formatIssue } from '../src/config/load.js';
-import { Runtime } from '../src/control/runtime.js';
-import { UcastMedium } from '../src/media/ucast.js';
-import { LEVEL_WORD, type Level, type Log } from '../src/log/types.js';
+import { loadConfig, formatIssue } from '../../src/config/load.js';
+import { Runtime } from '../../src/control/runtime.js';
+import { UcastMedium } from '../../src/media/ucast.js';
+import { LEVEL_WORD, type Level, type Log } from '../../src/log/types.js';
 import { LiveLine, liveText, measure, summaryTable, type Req, type StepResult } from './view.js';
 
 const REPO = resolve('.');
@@ -215,7 +215,7 @@ function makeNode(name: string, root: string, udpport: number, webport: number, 
           HTTPD_DOCROOT: www,
           HTTPD_PORT: String(webport),
           HTTPD_PIDFILE: join(dir, 'state', 'httpd.pid'),
-          HTTPD_CMD: `${process.execPath} ${join(REPO, 'demo', 'page-server.mjs')} ${VIP_HOST} ${webport} ${www}`,
+          HTTPD_CMD: `${process.execPath} ${join(REPO, 'test', 'demo', 'page-server.mjs')} ${VIP_HOST} ${webport} ${www}`,
         },
       });
       await n.rt.start();
