@@ -1,8 +1,9 @@
 // Reads ha.cf, haresources and authkeys from a directory, gathers the host facts the checks need
 // (interfaces, users, file modes, scripts) and returns every issue at once. The only file in
 // config/ that touches the file system.
-import { accessSync, constants, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { isExecutableFile } from '../lib/fs-checks.js';
 import { parseAuthkeys } from './authkeys.js';
 import { parseHaCf } from './ha-cf.js';
 import type { HostFacts } from './ha-cf.js';
@@ -14,16 +15,6 @@ function readText(path: string): string | null {
     return readFileSync(path, 'utf8');
   } catch {
     return null;
-  }
-}
-
-function executable(path: string): boolean {
-  try {
-    if (!statSync(path).isFile()) return false;
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -50,7 +41,7 @@ export function hostFacts(opts: LoadOptions): HostFacts {
     ...(ifaces.length > 0 ? { interfaces: new Set(ifaces) } : {}),
     ...(users ? { users } : {}),
     exists: (p: string) => existsSync(p),
-    executable,
+    executable: isExecutableFile,
   };
 }
 
@@ -76,7 +67,7 @@ export function loadConfig(opts: LoadOptions): LoadResult {
     file: resPath,
     ...(haCfText === null ? {} : { nodes: hc.haCf.nodes }),
     scriptDirs: [`${dir}/resource.d`, opts.initDir ?? '/etc/init.d'],
-    executable,
+    executable: isExecutableFile,
   });
   issues.push(...res.issues);
 

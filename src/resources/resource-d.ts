@@ -8,8 +8,9 @@
 // The environment comes from heartbeat.c (setenv of HA_DIR, HA_DATEFMT, HA_FUNCS, OCF_ROOT,
 // HA_LOGFILE, HA_DEBUGLOG, HA_LOGD, HA_LOGFACILITY, HA_CURHOST, HA_debug), shellfuncs (PATH with
 // HA_BIN:HA_SBIN_DIR:HA_NOARCHBIN first) and ocf-directories (HA_RESOURCEDIR, HA_RSCTMP ...).
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { HaCf, ResourceSpec } from '../config/types.js';
+import { isExecutableFile } from '../lib/fs-checks.js';
 
 export type ResourceOp = 'start' | 'stop' | 'status';
 
@@ -38,16 +39,6 @@ export function resourceDirOf(dirs: ScriptDirs): string {
   return dirs.resourceDir ?? `${dirs.haDir.replace(/\/+$/, '')}/resource.d`;
 }
 
-function isRunnableFile(path: string): boolean {
-  try {
-    if (!statSync(path).isFile()) return false;
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export type Located =
   | { readonly ok: true; readonly path: string }
   /** reason: why not, e.g. "exists but is not executable" (Heartbeat only says it cannot locate it). */
@@ -59,7 +50,7 @@ export function locateScript(name: string, dirs: ScriptDirs): Located {
     return { ok: false, reason: `invalid resource script name "${name}"` };
   }
   const candidates = [`${resourceDirOf(dirs)}/${name}`, `${dirs.initDir ?? '/etc/init.d'}/${name}`];
-  for (const p of candidates) if (isRunnableFile(p)) return { ok: true, path: p };
+  for (const p of candidates) if (isExecutableFile(p)) return { ok: true, path: p };
   const present = candidates.filter((p) => existsSync(p));
   if (present.length > 0) return { ok: false, reason: `${present.join(', ')} exists but is not an executable file` };
   return { ok: false, reason: `not found in ${candidates.map((c) => c.replace(/\/[^/]*$/, '')).join(' or ')}` };
