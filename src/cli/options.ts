@@ -1,7 +1,7 @@
 // Global options: command line over /etc/default/heartbeat over Heartbeat's built-in paths.
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DEFAULTS_FILE, readDefaultsFile } from './defaults-file.js';
+import { DEFAULTS_FILE, readDefaultsFile, type DaemonDefaults } from './defaults-file.js';
 
 export const BUILTIN = {
   configDir: '/etc/ha.d',
@@ -11,14 +11,11 @@ export const BUILTIN = {
   stopTimeoutSec: 120,
 } as const;
 
-/** What commander hands us (all optional: unset means "not on the command line"). */
-export interface RawGlobals {
-  readonly configDir?: string;
-  readonly node?: string;
-  readonly stateDir?: string;
-  readonly pidfile?: string;
-  readonly initDir?: string;
-  readonly debug?: number;
+/**
+ * What commander hands us (all optional: unset means "not on the command line"): the defaults
+ * file's keys except STOP_TIMEOUT, which has no option, plus two options of our own.
+ */
+export interface RawGlobals extends Omit<DaemonDefaults, 'stopTimeoutSec'> {
   readonly defaultsFile?: string;
   readonly ctlSocket?: string;
 }
