@@ -14,28 +14,13 @@ import { get } from '../../../src/wire/fields.js';
 import type { Authkeys } from '../../../src/config/types.js';
 import { CAPTURED, KEYS } from './helpers.js';
 import { fuzzCases, prng } from './fuzz-corpus.js';
+import { PING, config } from '../membership/helpers.js';
 
 const COUNT = 100_000;
 const KEEPALIVE_MS = 1000;
-/** The captures' cluster: alpha (us here), bravo, ping node 203.0.113.62. */
-const PING = '203.0.113.62';
 
-function coreConfig(): MembershipConfig {
-  return {
-    thisNode: 'alpha',
-    nodes: ['alpha', 'bravo'],
-    pingNodes: [PING],
-    links: ['eth0', 'eth1'],
-    keepaliveMs: KEEPALIVE_MS,
-    deadtimeMs: 6000,
-    warntimeMs: 3000,
-    initdeadMs: 12000,
-    deadpingMs: 6000,
-    autojoin: 'none',
-    generation: 0x6b01fea6,
-    rng: prng(7),
-  };
-}
+/** The captures' cluster as the membership tests build it: alpha (us here), bravo, ping node PING. */
+const coreConfig = (): MembershipConfig => config({ keepaliveMs: KEEPALIVE_MS, rng: prng(7) });
 
 /** What a node looks like from outside: the state a forged packet must not touch. */
 const snapshot = (nodes: readonly NodeView[]): string =>
