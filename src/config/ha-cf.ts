@@ -1,7 +1,7 @@
 // ha.cf reader: lexing as Heartbeat's parse_config() does (`#` starts a comment anywhere, CR and
 // trailing blanks dropped, words split on blanks/commas), dispatch to the directive handlers, then
 // Heartbeat's defaults and whole-file checks (init_config()). Pure: host facts are passed in.
-import { DIRECTIVES, NOT_IN_HEARTBEAT, directiveInfo, suggestDirective } from './directives.js';
+import { NOT_IN_HEARTBEAT, directiveInfo, suggestDirective } from './directives.js';
 import { HANDLERS } from './ha-cf-handlers.js';
 import { LINE_HANDLERS } from './ha-cf-lines.js';
 import { issue, newState } from './ha-cf-state.js';
@@ -152,5 +152,3 @@ function build(s: HaCfState, t: { warntimeMs: number; initdeadMs: number; deadpi
   };
 }
 
-/** Every directive name the parser knows, for docs and tests. */
-export const KNOWN_DIRECTIVES: readonly string[] = DIRECTIVES.map((d) => d.name);

@@ -2,6 +2,8 @@
 // Skeleton: start-up banner, pidfile, signals, graceful shutdown. The cluster core plugs in as more
 // event kinds (packets, ticks, script results) and more handlers, without changing the loop.
 import type { ClusterConfig, LoadResult } from '../config/types.js';
+import { EXIT, exitCodeFor } from '../cli/exit-codes.js';
+import { HaError } from '../lib/errors.js';
 import { formatIssue } from '../config/load.js';
 import type { HaLog } from '../log/ha-log.js';
 import { realClock, type Clock } from '../lib/clock.js';
@@ -126,8 +128,10 @@ export async function runDaemon(config: ClusterConfig, deps: DaemonDeps): Promis
       uninstall();
       if (rt.state !== 'stopped') await rt.crash();
       removePidfile(deps.pidfile, pid);
-      deps.onReady?.({ kind: 'failed', exitCode: 1, message: `heartbeat: start-up failed: ${message}` });
-      return 1;
+      // A medium that cannot open is a generic failure; a permission problem is LSB 4, and so on.
+      const exitCode = e instanceof HaError ? exitCodeFor(e.code) : EXIT.GENERIC;
+      deps.onReady?.({ kind: 'failed', exitCode, message: `heartbeat: start-up failed: ${message}` });
+      return exitCode;
     }
   }
 

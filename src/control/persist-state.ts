@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Level } from '../log/types.js';
-import { formatGeneration, newUuid, nextGeneration, parseGeneration, parseUuid } from '../membership/persist.js';
+import { GENERATION_FILE, UUID_FILE, formatGeneration, newUuid, nextGeneration, parseGeneration, parseUuid } from '../membership/persist.js';
 
 export interface PersistedIdentity {
   readonly generation: number;
@@ -36,14 +36,14 @@ function writeAtomic(path: string, data: string | Buffer): void {
 export function loadAndBumpIdentity(stateDir: string, wallSeconds: number = Date.now() / 1000): PersistedIdentity {
   mkdirSync(stateDir, { recursive: true });
   const logs: { level: Level; text: string }[] = [];
-  const uuidPath = join(stateDir, 'hb_uuid');
+  const uuidPath = join(stateDir, UUID_FILE);
   let uuid = parseUuid(readOrNull(uuidPath));
   if (!uuid) {
     logs.push({ level: 'info', text: 'No uuid found for current node - generating a new uuid.' });
     uuid = newUuid(randomBytes(16));
     writeAtomic(uuidPath, uuid);
   }
-  const genPath = join(stateDir, 'hb_generation');
+  const genPath = join(stateDir, GENERATION_FILE);
   const prevText = readOrNull(genPath);
   const g = nextGeneration(parseGeneration(prevText?.toString('latin1')), wallSeconds);
   writeAtomic(genPath, formatGeneration(g.generation));

@@ -2,8 +2,9 @@
 // Verified on the installed heartbeat 3.0.6: hb_generation is the decimal number right-aligned in 15
 // columns plus "\n" ("     1795300634\n"); hb_uuid is the 16 raw uuid bytes, nothing else.
 
-export const GENERATION_FILE = '/var/lib/heartbeat/hb_generation';
-export const UUID_FILE = '/var/lib/heartbeat/hb_uuid';
+/** File names in the state directory (Heartbeat's /var/lib/heartbeat). */
+export const GENERATION_FILE = 'hb_generation';
+export const UUID_FILE = 'hb_uuid';
 
 /** The generation in the file's text, or null when missing/garbled (Heartbeat then starts anew). */
 export function parseGeneration(text: string | null | undefined): number | null {

@@ -77,11 +77,6 @@ export function rscStatus(s: PlanState): RscStatus {
   return rscStatusOf(s);
 }
 
-/** Groups this node runs now (haresources indexes). */
-export function heldGroups(s: PlanState): number[] {
-  return s.groups.flatMap((g, i) => (g === 'no' ? [] : [i]));
-}
-
 export function stepPlan(state: PlanState, e: PlanEvent): { state: PlanState; effects: PlanEffect[] } {
   const s: MutState = { ...state, groups: [...state.groups], queue: [...state.queue] };
   const c: Ctx = { s, fx: [], at: e.at, selfQueue: [] };
