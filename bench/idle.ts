@@ -9,6 +9,7 @@ import { sh } from '../test/lab/netns.js';
 import { sleep, type Contender, type Timers } from './contender.js';
 import type { Results } from './stats.js';
 
+export const IDLE_SETTLE_MS = 20_000;
 const CLK_TCK = Number(sh('getconf', ['CLK_TCK']).trim()) || 100;
 
 /** CPU ticks of a pid (self + reaped children), or null when gone. */
@@ -111,8 +112,10 @@ export async function idleBench(c: Contender, timers: Timers, windowMs: number, 
     await Promise.all([c.start('node1'), c.start('node2')]);
     await probe.waitServedBy('node1', 90_000, t0);
     probe.stop();
-    // Let start-up work (resource scripts, initial negotiation) finish before measuring.
-    await sleep(Math.max(3000, 2 * timers.deadtimeMs));
+    // Let start-up work finish before measuring: resource scripts, the initial negotiation, and for
+    // us V8's lazy compilation and first GCs (measured: ~0.8 cpu-s/min in the first 10 s after
+    // serving, ~0.2 once settled).
+    await sleep(Math.max(IDLE_SETTLE_MS, 2 * timers.deadtimeMs));
     const costs = await measureCost(lab, c, ['node1', 'node2'], windowMs);
     for (const [node, cost] of costs) {
       addCost(res, 'idle', c.name, timers.label, cost);
