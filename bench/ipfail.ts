@@ -7,7 +7,7 @@ import { HttpProbe } from '../test/lab/http-probe.js';
 import { Lab, ROUTER_ADDR } from '../test/lab/lab.js';
 import { sleep, type Contender, type Timers } from './contender.js';
 import { PROBE_TIMEOUT_MS } from './failover.js';
-import { measureCost, type Cost } from './idle.js';
+import { IDLE_SETTLE_MS, measureCost, type Cost } from './idle.js';
 import type { Results } from './stats.js';
 
 async function pairCost(c: Contender, timers: Timers, ipfail: boolean, windowMs: number): Promise<Cost[]> {
@@ -19,7 +19,7 @@ async function pairCost(c: Contender, timers: Timers, ipfail: boolean, windowMs:
     await Promise.all([c.start('node1'), c.start('node2')]);
     await probe.waitServedBy('node1', 90_000, t0);
     probe.stop();
-    await sleep(Math.max(3000, 2 * timers.deadtimeMs));
+    await sleep(Math.max(IDLE_SETTLE_MS, 2 * timers.deadtimeMs));
     return [...(await measureCost(lab, c, ['node1', 'node2'], windowMs)).values()];
   } finally {
     for (const n of ['node1', 'node2']) c.kill(n);
