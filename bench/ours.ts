@@ -1,36 +1,22 @@
 // heartbeat-ts (this repo) as a bench contender, through the lab's OurHeartbeat runner
-// (test/lab/ours.ts: `node --import tsx src/cli/heartbeat.ts ... start --foreground` in the node).
+// (test/lab/ours.ts), running the compiled daemon (`node dist/cli/heartbeat.js ... start
+// --foreground` in the node) as operators install it: no tsx, no esbuild service.
 // Same ha.cf / haresources / labweb resource as the real Heartbeat gets, so only the daemon differs.
-// The runner is loaded at run time: the bench still builds and runs the others without it.
 import { existsSync, readFileSync } from 'node:fs';
-import type { Lab, NodeFiles } from '../test/lab/lab.js';
+import type { Lab } from '../test/lab/lab.js';
+import { OurHeartbeat, ensureCompiled } from '../test/lab/ours.js';
 import { labWebScript } from '../test/lab/real-heartbeat.js';
 import { daemonPidsIn, waitFor, type ConfigureOptions, type Contender, type Timers } from './contender.js';
 import { AUTHKEYS, benchHaCf, benchHaresources } from './heartbeat3.js';
 
-/** The part of test/lab/ours.ts's OurHeartbeat the bench uses. */
-interface OurRunner {
-  readonly pidfile: string;
-  start(timeoutMs?: number): Promise<void>;
-  kill9(): void;
-  log(): string;
-  stderr(): string;
-}
-type OurRunnerCtor = new (lab: Lab, node: string, files: NodeFiles) => OurRunner;
+let loadError: string | null = null;
 
-const RUNNER_MODULE = '../test/lab/ours.js';
-let ctor: OurRunnerCtor | null = null;
-let loadError = '';
-
-/** Loads OurHeartbeat once; call before unavailable(). */
+/** Compiles the daemon once; call before unavailable(). */
 export async function loadOurRunner(): Promise<void> {
-  if (ctor || loadError) return;
   try {
-    const mod = (await import(RUNNER_MODULE)) as { OurHeartbeat?: OurRunnerCtor };
-    if (typeof mod.OurHeartbeat !== 'function') loadError = 'test/lab/ours.ts has no OurHeartbeat';
-    else ctor = mod.OurHeartbeat;
+    ensureCompiled();
   } catch (e) {
-    loadError = `test/lab/ours.ts not loadable: ${(e as Error).message.split('\n')[0]}`;
+    loadError = `cannot compile heartbeat-ts: ${(e as Error).message.split('\n')[0]}`;
   }
 }
 
@@ -38,10 +24,10 @@ export class Ours implements Contender {
   readonly name = 'heartbeat-ts';
   private lab: Lab | null = null;
   private timers: Timers | null = null;
-  private runners = new Map<string, OurRunner>();
+  private runners = new Map<string, OurHeartbeat>();
 
   unavailable(): string | null {
-    return ctor ? null : loadError || 'call loadOurRunner() first';
+    return loadError;
   }
 
   configure(lab: Lab, timers: Timers, opts: ConfigureOptions): void {
@@ -50,16 +36,16 @@ export class Ours implements Contender {
     const members = opts.nodes ?? lab.nodes.map((n) => n.name);
     this.runners.clear();
     for (const m of members) {
-      this.runners.set(m, new ctor!(lab, m, {
+      this.runners.set(m, new OurHeartbeat(lab, m, {
         haCf: benchHaCf(lab, m, timers, opts, members),
         haresources: benchHaresources(lab, opts, members),
         authkeys: AUTHKEYS,
         resourceScripts: { labweb: labWebScript(lab.node(m)) },
-      }));
+      }, true));
     }
   }
 
-  private runner(node: string): OurRunner {
+  private runner(node: string): OurHeartbeat {
     const r = this.runners.get(node);
     if (!r) throw new Error(`heartbeat-ts: ${node} not configured`);
     return r;

@@ -7,6 +7,23 @@ import { join, resolve } from 'node:path';
 import type { Lab, LabNode, NodeFiles } from './lab.js';
 
 const REPO = resolve('.');
+
+/**
+ * Compiles src/ to dist/ (as production runs it: no tsx, no esbuild service) once per process.
+ * Benchmarks use it to measure start-up, CPU and memory of what operators install.
+ */
+let compiled = false;
+export function ensureCompiled(): void {
+  if (compiled) return;
+  const r = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: REPO, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tsc failed: ${r.stdout}${r.stderr}`);
+  compiled = true;
+}
+
+/** How to run one of our bins: through tsx from src/, or compiled from dist/. */
+function binArgs(bin: string, useDist: boolean): string[] {
+  return useDist ? [join(REPO, 'dist/cli', `${bin}.js`)] : ['--import', 'tsx', `src/cli/${bin}.ts`];
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface OurHaCfOptions {
@@ -54,6 +71,8 @@ export class OurHeartbeat {
     readonly lab: Lab,
     nodeName: string,
     files: NodeFiles,
+    /** Run dist/ (call ensureCompiled() first) instead of the sources through tsx. */
+    readonly useDist = false,
   ) {
     this.node = lab.node(nodeName);
     this.stderrFile = join(this.node.dir, 'heartbeat.stderr');
@@ -91,7 +110,7 @@ export class OurHeartbeat {
       if (!l.includes('NO-CARRIER')) break;
       await sleep(30);
     }
-    const args = ['--import', 'tsx', 'src/cli/heartbeat.ts', ...this.globals(), 'start', '--foreground'];
+    const args = [...binArgs('heartbeat', this.useDist), ...this.globals(), 'start', '--foreground'];
     const child = this.lab.run.spawn(this.node.ns, process.execPath, args, { cwd: REPO, env: this.env() });
     child.stdout?.resume();
     child.stderr?.on('data', (b: Buffer) => {
@@ -122,10 +141,9 @@ export class OurHeartbeat {
 
   /** Runs one of our commands in the node: ['cl_status','rscstatus'], ['heartbeat','stop'], ... */
   cmd(bin: 'heartbeat' | 'cl_status' | 'hb_standby' | 'hb_takeover', ...args: string[]): { code: number; out: string; err: string } {
-    const file = `src/cli/${bin}.ts`;
     const argv =
       bin === 'heartbeat' ? [...this.globals(), ...args] : [...args, '--ctl-socket', this.ctlSocket, ...(bin === 'cl_status' ? ['--pidfile', this.pidfile] : [])];
-    const r = spawnSync('ip', ['netns', 'exec', this.node.ns, process.execPath, '--import', 'tsx', file, ...argv], {
+    const r = spawnSync('ip', ['netns', 'exec', this.node.ns, process.execPath, ...binArgs(bin, this.useDist), ...argv], {
       cwd: REPO,
       env: this.env(),
       encoding: 'utf8',
