@@ -111,6 +111,7 @@ describe('@lab scenarios: what users do with two heartbeat-ts nodes, seen from t
   });
 
   describe('auto_failback on: one node alone, the other joins, kill -9, split brain', () => {
+    let node1StartedAt = 0;
     let p: Pair;
     before(async () => {
       p = await Pair.create({ autoFailback: 'on' });
@@ -133,6 +134,7 @@ describe('@lab scenarios: what users do with two heartbeat-ts nodes, seen from t
     it('node1 joining node2 gets its group back (auto_failback on)', async () => {
       const t0 = Date.now();
       await p.h('node1').start();
+      node1StartedAt = Date.now(); // the daemon is up: its start-up deadtime window runs from here
       const r = await p.probe.waitServedBy('node1', 15_000, t0);
       note(`node1 serving ${r.t - t0} ms after joining`);
       await waitUntil(() => p.holders().join() === 'node1', 3000, 'node2 to drop the VIP');
@@ -141,7 +143,8 @@ describe('@lab scenarios: what users do with two heartbeat-ts nodes, seen from t
     });
 
     it('kill -9 of node1 (daemon and httpd): node2 serves within deadtime + 1 s and logs why', async () => {
-      await sleep(1000);
+      // node1 announces deadtime + 2 s for its first 5 s (as Heartbeat does): crash it after that.
+      await sleep(Math.max(1000, 5500 - (Date.now() - node1StartedAt)));
       const t0 = Date.now();
       await p.crash('node1');
       const r = await p.probe.waitServedBy('node2', DEADTIME_MS + 5000, t0);
@@ -297,6 +300,7 @@ describe('@lab scenarios: what users do with two heartbeat-ts nodes, seen from t
     it('node1 serves, node2 sees it over the tty; kill -9 of node1 moves the VIP to node2', async () => {
       const t0 = Date.now();
       await p.h('node1').start();
+      const up1 = Date.now();
       await p.probe.waitServedBy('node1', INITDEAD_MS + 8000, t0);
       await p.h('node2').start();
       const tty1 = join(ttyDir, 'ttyS-node1');
@@ -304,7 +308,7 @@ describe('@lab scenarios: what users do with two heartbeat-ts nodes, seen from t
       expect(p.h('node1').log()).to.match(/Link node2:\S*ttyS-node1 up\./);
       expect(p.h('node1').cmd('cl_status', 'listhblinks', 'node2').out).to.contain(tty1);
       // node1 announces deadtime + 2 s for its first 5 s (as Heartbeat does): crash it after that.
-      await sleep(Math.max(1500, 5500 - (Date.now() - t0)));
+      await sleep(Math.max(1500, 5500 - (Date.now() - up1)));
       expect(p.holders()).to.deep.equal(['node1']);
       const t1 = Date.now();
       await p.crash('node1');
