@@ -103,24 +103,22 @@ export function addCost(res: Results, bench: string, contender: string, timers: 
   res.add(bench, contender, timers, `${prefix}processes`, 'procs', cost.procs);
 }
 
-export async function idleBench(c: Contender, timers: Timers, windowMs: number, res: Results, say: (m: string) => void): Promise<void> {
+/**
+ * A settled pair (node1 serving the VIP), measured per node over the window. Start-up work is let
+ * finish first: resource scripts, the initial negotiation, and for us V8's lazy compilation and
+ * first GCs (measured: ~0.8 cpu-s/min in the first 10 s after serving, ~0.2 once settled).
+ */
+export async function settledPairCost(c: Contender, timers: Timers, windowMs: number, ipfail = false): Promise<Map<string, Cost>> {
   const lab = await Lab.create({ nodes: 2 });
   try {
-    c.configure(lab, timers, { autoFailback: true });
+    c.configure(lab, timers, { autoFailback: true, ipfail });
     const probe = HttpProbe.start(lab, { intervalMs: 200, timeoutMs: 300, maxDurationMs: 300_000 });
     const t0 = Date.now();
     await Promise.all([c.start('node1'), c.start('node2')]);
     await probe.waitServedBy('node1', 90_000, t0);
     probe.stop();
-    // Let start-up work finish before measuring: resource scripts, the initial negotiation, and for
-    // us V8's lazy compilation and first GCs (measured: ~0.8 cpu-s/min in the first 10 s after
-    // serving, ~0.2 once settled).
     await sleep(Math.max(IDLE_SETTLE_MS, 2 * timers.deadtimeMs));
-    const costs = await measureCost(lab, c, ['node1', 'node2'], windowMs);
-    for (const [node, cost] of costs) {
-      addCost(res, 'idle', c.name, timers.label, cost);
-      say(`${c.name} ${timers.label} ${node}: ${cost.cpuSPerMin.toFixed(3)} cpu-s/min, PSS ${cost.pssMb.toFixed(1)} MB, RSS ${cost.rssMb.toFixed(1)} MB, ${cost.txPps.toFixed(1)} pkt/s, ${cost.procs} procs`);
-    }
+    return await measureCost(lab, c, ['node1', 'node2'], windowMs);
   } finally {
     for (const n of ['node1', 'node2']) {
       try {
@@ -130,5 +128,12 @@ export async function idleBench(c: Contender, timers: Timers, windowMs: number, 
       }
     }
     await lab.teardown();
+  }
+}
+
+export async function idleBench(c: Contender, timers: Timers, windowMs: number, res: Results, say: (m: string) => void): Promise<void> {
+  for (const [node, cost] of await settledPairCost(c, timers, windowMs)) {
+    addCost(res, 'idle', c.name, timers.label, cost);
+    say(`${c.name} ${timers.label} ${node}: ${cost.cpuSPerMin.toFixed(3)} cpu-s/min, PSS ${cost.pssMb.toFixed(1)} MB, RSS ${cost.rssMb.toFixed(1)} MB, ${cost.txPps.toFixed(1)} pkt/s, ${cost.procs} procs`);
   }
 }

@@ -7,24 +7,11 @@ import { HttpProbe } from '../test/lab/http-probe.js';
 import { Lab, ROUTER_ADDR } from '../test/lab/lab.js';
 import { sleep, type Contender, type Timers } from './contender.js';
 import { PROBE_TIMEOUT_MS } from './failover.js';
-import { IDLE_SETTLE_MS, measureCost, type Cost } from './idle.js';
+import { settledPairCost, type Cost } from './idle.js';
 import type { Results } from './stats.js';
 
 async function pairCost(c: Contender, timers: Timers, ipfail: boolean, windowMs: number): Promise<Cost[]> {
-  const lab = await Lab.create({ nodes: 2 });
-  try {
-    c.configure(lab, timers, { autoFailback: true, ipfail });
-    const probe = HttpProbe.start(lab, { intervalMs: 200, timeoutMs: 300, maxDurationMs: 300_000 });
-    const t0 = Date.now();
-    await Promise.all([c.start('node1'), c.start('node2')]);
-    await probe.waitServedBy('node1', 90_000, t0);
-    probe.stop();
-    await sleep(Math.max(IDLE_SETTLE_MS, 2 * timers.deadtimeMs));
-    return [...(await measureCost(lab, c, ['node1', 'node2'], windowMs)).values()];
-  } finally {
-    for (const n of ['node1', 'node2']) c.kill(n);
-    await lab.teardown();
-  }
+  return [...(await settledPairCost(c, timers, windowMs, ipfail)).values()];
 }
 
 export async function ipfailBench(c: Contender, timers: Timers, trials: number, windowMs: number, res: Results, say: (m: string) => void): Promise<void> {
