@@ -70,7 +70,7 @@ export function renderStatus(v: StatusView): string {
     lines.push(`node ${n.name} (${n.type}): ${n.status}${links ? `; links: ${links}` : ''}`);
   }
   for (const g of v.groups) {
-    lines.push(`group ${g.resources.join(' ')} (preferred ${g.node}): ${g.heldBy ? `held by ${g.heldBy}` : 'not held'} [${g.state}]`);
+    lines.push(`group ${g.resources.join(' ')} (preferred ${g.node}): ${g.heldBy ? `held by ${g.heldBy}` : 'not held'} (scripts here: ${g.state})`);
   }
   const drops = Object.entries(v.dropped);
   if (drops.length > 0) lines.push(`dropped packets: ${drops.map(([k, n]) => `${k}=${n}`).join(', ')}`);

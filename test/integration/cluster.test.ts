@@ -99,7 +99,7 @@ describe('cluster of two runtimes over the memory medium', function () {
     const bad = await c.node('node1').control('standby', 'bogus');
     expect(bad.code).to.equal(1);
     let out = '';
-    await waitFor(() => /held by node1 \[started\]/.test(out), 3000, () => {
+    await waitFor(() => /held by node1 \(scripts here: started\)/.test(out), 3000, () => {
       void c.node('node1').control('status').then((r) => (out = r.out));
     });
   });

@@ -68,7 +68,7 @@ describe('@lab two heartbeat-ts daemons move a VIP', function () {
     expect(h(0).cmd('cl_status', 'hblinkstatus', 'node2', 'eth1').out).to.equal('up\n');
     const st = h(0).cmd('heartbeat', 'status');
     expect(st.code).to.equal(0);
-    expect(st.out).to.match(/held by node1 \[started\]/);
+    expect(st.out).to.match(/held by node1 \(scripts here: started\)/);
     expect(h(0).hasVip()).to.equal(true);
     expect(h(1).hasVip()).to.equal(false);
   });
