@@ -1,30 +1,24 @@
 // The node runtime: the pure cores (membership, resource planner, ipfail) wired to the adapters
 // (media, resource scripts, ping probes, persisted identity). One event queue, processed one event at
 // a time, and one timer armed at the earliest wake-at any core asked for. Nothing else runs logic.
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import type { ResourceGroup } from '../config/types.js';
 import { realClock, type Clock } from '../lib/clock.js';
 import type { Log } from '../log/types.js';
-import { createMedium, localIPv4Addresses, mediaForHost, type Medium } from '../media/index.js';
+import type { Medium } from '../media/index.js';
 import { Membership, membershipConfigFrom } from '../membership/cluster.js';
 import type { Effect, MembershipEvent, MembershipStatus } from '../membership/types.js';
-import { GroupRunner } from '../resources/group-runner.js';
-import { scriptEnv } from '../resources/resource-d.js';
+import type { GroupRunner } from '../resources/group-runner.js';
 import { initPlan, planConfigFrom, stepPlan, type PlanEffect, type PlanEvent, type PlanState, type RscStatus } from '../resources/plan.js';
 import { decideConfig, initDecide, stepDecide, type DecideEvent, type DecideState } from '../ipfail/decide.js';
 import { initPing, nextPingExpiry, pingCount, pingResult, pingTargetsFrom, type PingState } from '../ipfail/ping-nodes.js';
 import { Pinger, systemPing } from '../ipfail/pinger.js';
 import { receiveDatagram } from '../wire/receive.js';
-import { buildMessage, encodeMessageSigned, withInnerAuth } from '../wire/build.js';
-import { encodeClassic } from '../wire/classic.js';
 import { getBinary, get, str } from '../wire/fields.js';
-import type { HbMessage } from '../wire/types.js';
 import { loadAndBumpIdentity } from './persist-state.js';
+import { defaultRunner, reannounceGroup, reconcileGroups, runGroup } from './runtime-groups.js';
+import { createMedia, Outbox, type OutboxStamp } from './runtime-send.js';
 import type { Phase, RuntimeDeps, RuntimeEvent } from './runtime-types.js';
 
-/** Heartbeat keeps the last 500 sent messages for retransmission (MAXMSGHIST). */
-const HISTORY = 500;
 /** After shutdone, give the datagrams a moment to leave before the sockets close. */
 const FLUSH_MS = 150;
 
@@ -50,9 +44,8 @@ export class Runtime {
   readonly runner: GroupRunner;
   private generation = 0;
   private uuid: Buffer = Buffer.alloc(16);
-  /** Peers' uuids, learned from their srcuuid: for destuuid on addressed messages. */
-  private readonly peerUuids = new Map<string, Buffer>();
-  private readonly history = new Map<number, { net: Buffer; classic: Buffer | null }>();
+  /** Signs, sends and keeps our messages; knows the peers' uuids for destuuid. */
+  private readonly outbox: Outbox;
   private exitCode: number | null = null;
   private exitResolve!: (code: number) => void;
   /** Resolves with the exit code once the runtime has stopped. */
@@ -70,21 +63,8 @@ export class Runtime {
     this.ping = initPing(pingTargetsFrom(h), h.deadpingMs);
     const hosts = [...new Set(this.ping.targets.flatMap((t) => t.hosts))];
     this.pinger = new Pinger(hosts, h.keepaliveMs, deps.probe ?? systemPing, (host, up) => this.push({ kind: 'ping', host, up }));
-    this.runner =
-      deps.runner ??
-      new GroupRunner({
-        log: this.log,
-        dirs: { haDir: this.cfg.dir, ...(deps.initDir ? { initDir: deps.initDir } : {}) },
-        env: scriptEnv({
-          haDir: this.cfg.dir,
-          nodeName: this.cfg.thisNode,
-          haCf: h,
-          ...(deps.initDir ? { initDir: deps.initDir } : {}),
-          ...(deps.scriptEnvExtra ? { extra: deps.scriptEnvExtra } : {}),
-        }),
-        ...(deps.startTimeoutMs !== undefined ? { startTimeoutMs: deps.startTimeoutMs } : {}),
-        ...(deps.stopTimeoutMs !== undefined ? { stopTimeoutMs: deps.stopTimeoutMs } : {}),
-      });
+    this.runner = deps.runner ?? defaultRunner(this.cfg, deps, this.log);
+    this.outbox = new Outbox(this.cfg, this.clock, deps.loadavg);
   }
 
   get groups(): readonly ResourceGroup[] {
@@ -117,7 +97,7 @@ export class Runtime {
       this.decide = initDecide(decideConfig(this.cfg.thisNode, peer, this.cfg.haCf.autoFailback, this.cfg.haCf.deadpingMs, this.cfg.haCf.keepaliveMs), this.ping.targets.length);
       this.log.log('info', `ipfail: watching ${this.ping.targets.length} ping target(s) against ${peer}`);
     }
-    this.media = this.deps.media ? [...this.deps.media] : this.createMedia();
+    this.media = this.deps.media ? [...this.deps.media] : createMedia(this.cfg, this.log);
     try {
       for (const m of this.media) await m.open((buf, from) => this.push({ kind: 'packet', buf, from, medium: m }));
     } catch (e) {
@@ -126,38 +106,12 @@ export class Runtime {
       throw e;
     }
     if (this.deps.reconcile === false) this.push({ kind: 'reconciled' });
-    else void this.reconcile().then(() => this.push({ kind: 'reconciled' }));
+    else void reconcileGroups(this.cfg.groups, this.runner, this.log).then(() => this.push({ kind: 'reconciled' }));
   }
 
   private ipfailWanted(): boolean {
     if (this.deps.ipfail !== undefined) return this.deps.ipfail && this.ping.targets.length > 0;
     return this.ping.targets.length > 0 && this.cfg.haCf.respawn.some((r) => r.argv.some((a) => /(^|\/)ipfail$/.test(a)));
-  }
-
-  private createMedia(): Medium[] {
-    const sel = mediaForHost(this.cfg.haCf.media, localIPv4Addresses());
-    for (const s of sel.skipped) this.log.log('info', s.message);
-    return sel.media.map((m) => createMedium(m, { log: this.log }));
-  }
-
-  /**
-   * Reconcile on start (Heartbeat 3.0.6 never does this: after kill -9 and a restart the VIP stays up
-   * on both nodes). Minimal safe rule: nothing may run here before negotiation, so every group found
-   * fully or partly running is released first. The planner then hands it to whoever should hold it.
-   */
-  private async reconcile(): Promise<void> {
-    for (const g of this.cfg.groups) {
-      const key = g.resources[0]?.spec ?? '';
-      const stat = await this.runner.status(g);
-      if (stat === 'NONE') continue;
-      this.log.log(
-        'warn',
-        `Resource group ${key} found ${stat === 'ALL' ? 'running' : 'partly running'} at start-up (left over from an earlier run); ` +
-          'releasing it before joining the cluster so that it never runs on two nodes',
-      );
-      const out = await this.runner.stop(g);
-      if (!out.ok) this.log.log('crit', `Could not release left-over resource group ${key}: ${out.failure?.reason ?? 'stop failed'}`);
-    }
   }
 
   // ------------------------------------------------------------------ the queue
@@ -256,7 +210,7 @@ export class Runtime {
     const msg = v.decoded.message;
     const src = get(msg, 'src');
     const su = getBinary(msg, 'srcuuid');
-    if (src !== undefined && su !== undefined && su.length === 16 && src !== this.cfg.thisNode) this.peerUuids.set(src, su);
+    if (src !== undefined && su !== undefined && su.length === 16 && src !== this.cfg.thisNode) this.outbox.peerUuids.set(src, su);
     this.mem({ kind: 'message', msg, link: medium.linkName, at });
   }
 
@@ -289,13 +243,11 @@ export class Runtime {
     for (const f of fx) {
       switch (f.kind) {
         case 'send':
-          this.sendFields(f.fields, f.seq, f.dest);
+          this.outbox.send(this.media, this.stamp(), f.fields, f.seq, f.dest);
           break;
-        case 'resend': {
-          const h = this.history.get(f.seq);
-          if (h) for (const m of this.media) m.send(m.format === 'classic' && h.classic ? h.classic : h.net);
+        case 'resend':
+          this.outbox.resend(this.media, f.seq);
           break;
-        }
         case 'log':
           this.log.log(f.level, f.text);
           break;
@@ -340,31 +292,8 @@ export class Runtime {
     }
   }
 
-  /** Complete, sign and send one message on every medium; keep it for NS_rexmit answers. */
-  private sendFields(fields: HbMessage['fields'], seq: number | undefined, dest: string | undefined): void {
-    const h = this.cfg.haCf;
-    const destUuid = dest !== undefined ? this.peerUuids.get(dest) : undefined;
-    const ctx = {
-      src: this.cfg.thisNode,
-      uuid: this.uuid,
-      seq: seq ?? 0,
-      hg: this.generation,
-      tsSec: Math.floor(this.clock.wallTime().getTime() / 1000),
-      ld: (this.deps.loadavg ?? readLoadavg)(),
-      ttl: h.hopfudge + h.nodes.length + this.ping.targets.length,
-      msgfmt: h.msgfmt,
-      authkeys: this.cfg.authkeys,
-      ...(destUuid ? { destUuid } : {}),
-    };
-    const msg = buildMessage(fields, ctx);
-    const net = encodeMessageSigned(msg, this.cfg.authkeys);
-    const wantClassic = this.media.some((m) => m.format === 'classic');
-    const classic = wantClassic ? encodeClassic(h.msgfmt === 'classic' ? msg : withInnerAuth(msg, this.cfg.authkeys)) : null;
-    for (const m of this.media) m.send(m.format === 'classic' && classic ? classic : net);
-    if (seq !== undefined && seq > 0) {
-      this.history.set(seq, { net, classic });
-      this.history.delete(seq - HISTORY);
-    }
+  private stamp(): OutboxStamp {
+    return { uuid: this.uuid, generation: this.generation, pingTargets: this.ping.targets.length };
   }
 
   // ------------------------------------------------------------------ resources
@@ -393,10 +322,10 @@ export class Runtime {
           break;
         case 'start-group':
         case 'stop-group':
-          this.runGroup(f.group, f.kind === 'start-group' ? 'start' : 'stop');
+          runGroup(this.cfg.groups, this.runner, this.log, (ev) => this.push(ev), f.group, f.kind === 'start-group' ? 'start' : 'stop');
           break;
         case 'reannounce':
-          this.reannounce(f.group);
+          reannounceGroup(this.cfg.groups[f.group], this.log, this.deps.garp);
           break;
         case 'log':
           this.log.log(f.level, f.text);
@@ -416,27 +345,6 @@ export class Runtime {
     if (!sawWake) this.wakePlan = undefined;
   }
 
-  /** One group-done for every start/stop-group, whatever happens. */
-  private runGroup(index: number, op: 'start' | 'stop'): void {
-    const g = this.cfg.groups[index];
-    if (!g) {
-      this.push({ kind: 'group-done', group: index, op, ok: false, rolledBack: true, failed: `group ${index}` });
-      return;
-    }
-    const p = op === 'start' ? this.runner.start(g) : this.runner.stop(g);
-    p.then(
-      (o) => {
-        const failed = o.failure?.resource;
-        const done = op === 'start' ? { ok: o.ok, ...(o.ok ? {} : { rolledBack: !o.stopFailed }) } : { ok: o.ok };
-        this.push({ kind: 'group-done', group: index, op, ...done, ...(failed !== undefined ? { failed } : {}) });
-      },
-      (err: unknown) => {
-        this.log.log('error', `Resource group ${g.resources[0]?.spec ?? index} ${op}: ${String(err)}`);
-        this.push({ kind: 'group-done', group: index, op, ok: false, rolledBack: false });
-      },
-    );
-  }
-
   /**
    * The peer gave up everything and leaves. After a split-brain heal it may have held our groups'
    * addresses too, and its IPaddr stop sends no ARP: the LAN would keep sending to its MAC until
@@ -445,23 +353,8 @@ export class Runtime {
    */
   private reannounceHeld(): void {
     this.plan.groups.forEach((held, i) => {
-      if (held === 'yes') this.reannounce(i);
+      if (held === 'yes') reannounceGroup(this.cfg.groups[i], this.log, this.deps.garp);
     });
-  }
-
-  /** A kept group after a split-brain heal: tell the LAN again where its addresses are. */
-  private reannounce(index: number): void {
-    const g = this.cfg.groups[index];
-    for (const r of g?.resources ?? []) {
-      if (r.name !== 'IPaddr' && r.name !== 'IPaddr2') continue;
-      const [ip, , iface] = (r.args[0] ?? '').split('/');
-      if (!ip || !iface) {
-        this.log.log('warn', `Cannot re-announce ${r.spec}: no interface named in it`);
-        continue;
-      }
-      this.log.log('info', `Re-announcing ${ip} on ${iface} (gratuitous ARP)`);
-      (this.deps.garp ?? arpingGarp)(iface, ip);
-    }
   }
 
   // ------------------------------------------------------------------ ping nodes and ipfail
@@ -573,23 +466,5 @@ export class Runtime {
 
   rscstatus(): RscStatus {
     return this.plan.lastStatus;
-  }
-}
-
-function readLoadavg(): string {
-  try {
-    return readFileSync('/proc/loadavg', 'latin1').split('\n')[0] ?? '';
-  } catch {
-    return '0.00 0.00 0.00 1/1 1';
-  }
-}
-
-/** iputils arping, unsolicited (-U), in the background: never wait for it. */
-function arpingGarp(iface: string, ip: string): void {
-  try {
-    const c = spawn('arping', ['-q', '-U', '-c', '3', '-I', iface, ip], { stdio: 'ignore', detached: false });
-    c.on('error', () => undefined);
-  } catch {
-    /* no arping: peers learn it when their ARP cache expires */
   }
 }

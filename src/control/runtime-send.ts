@@ -1,0 +1,83 @@
+// The runtime's outgoing side (split from runtime.ts for size): which media this host opens, and
+// every message completed, signed and encoded once per wire format, sent on every medium and kept
+// for NS_rexmit answers.
+import { readFileSync } from 'node:fs';
+import type { ClusterConfig } from '../config/types.js';
+import type { Clock } from '../lib/clock.js';
+import type { Log } from '../log/types.js';
+import { createMedium, localIPv4Addresses, mediaForHost, type Medium } from '../media/index.js';
+import { buildMessage, encodeMessageSigned, withInnerAuth } from '../wire/build.js';
+import { encodeClassic } from '../wire/classic.js';
+import type { HbMessage } from '../wire/types.js';
+
+/** Heartbeat keeps the last 500 sent messages for retransmission (MAXMSGHIST). */
+const HISTORY = 500;
+
+/** What the runtime stamps on each message, read at send time. */
+export interface OutboxStamp {
+  readonly uuid: Buffer;
+  readonly generation: number;
+  readonly pingTargets: number;
+}
+
+export function createMedia(cfg: ClusterConfig, log: Log): Medium[] {
+  const sel = mediaForHost(cfg.haCf.media, localIPv4Addresses());
+  for (const s of sel.skipped) log.log('info', s.message);
+  return sel.media.map((m) => createMedium(m, { log }));
+}
+
+export class Outbox {
+  /** Peers' uuids, learned from their srcuuid: for destuuid on addressed messages. */
+  readonly peerUuids = new Map<string, Buffer>();
+  private readonly history = new Map<number, { net: Buffer; classic: Buffer | null }>();
+  private readonly cfg: ClusterConfig;
+  private readonly clock: Clock;
+  private readonly loadavg: (() => string) | undefined;
+
+  constructor(cfg: ClusterConfig, clock: Clock, loadavg: (() => string) | undefined) {
+    this.cfg = cfg;
+    this.clock = clock;
+    this.loadavg = loadavg;
+  }
+
+  /** Complete, sign and send one message on every medium; keep it for NS_rexmit answers. */
+  send(media: readonly Medium[], stamp: OutboxStamp, fields: HbMessage['fields'], seq: number | undefined, dest: string | undefined): void {
+    const h = this.cfg.haCf;
+    const destUuid = dest !== undefined ? this.peerUuids.get(dest) : undefined;
+    const ctx = {
+      src: this.cfg.thisNode,
+      uuid: stamp.uuid,
+      seq: seq ?? 0,
+      hg: stamp.generation,
+      tsSec: Math.floor(this.clock.wallTime().getTime() / 1000),
+      ld: (this.loadavg ?? readLoadavg)(),
+      ttl: h.hopfudge + h.nodes.length + stamp.pingTargets,
+      msgfmt: h.msgfmt,
+      authkeys: this.cfg.authkeys,
+      ...(destUuid ? { destUuid } : {}),
+    };
+    const msg = buildMessage(fields, ctx);
+    const net = encodeMessageSigned(msg, this.cfg.authkeys);
+    const wantClassic = media.some((m) => m.format === 'classic');
+    const classic = wantClassic ? encodeClassic(h.msgfmt === 'classic' ? msg : withInnerAuth(msg, this.cfg.authkeys)) : null;
+    for (const m of media) m.send(m.format === 'classic' && classic ? classic : net);
+    if (seq !== undefined && seq > 0) {
+      this.history.set(seq, { net, classic });
+      this.history.delete(seq - HISTORY);
+    }
+  }
+
+  /** An NS_rexmit answer: the kept bytes again, on every medium (nothing when too old). */
+  resend(media: readonly Medium[], seq: number): void {
+    const h = this.history.get(seq);
+    if (h) for (const m of media) m.send(m.format === 'classic' && h.classic ? h.classic : h.net);
+  }
+}
+
+function readLoadavg(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'latin1').split('\n')[0] ?? '';
+  } catch {
+    return '0.00 0.00 0.00 1/1 1';
+  }
+}
