@@ -6,7 +6,7 @@
 // the end, on error, and on Ctrl-C.
 import { HttpProbe } from '../lab/http-probe.js';
 import { Lab } from '../lab/lab.js';
-import { OurHeartbeat, ourHaCf } from '../lab/ours.js';
+import { type OurHeartbeat, labAuthkeys, ourHaCf, vipCluster } from '../lab/ours.js';
 import { LiveLine, liveText, logTail, measure, runs, summaryTable, type StepResult } from './view.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -34,14 +34,10 @@ export async function runLabDemo(): Promise<number> {
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   try {
-    const hb = lab.nodes.map(
-      (n) =>
-        new OurHeartbeat(lab, n.name, {
-          haCf: ourHaCf(lab, n.name, { ...TIMERS, autoFailback: 'on' }),
-          haresources: `node1 IPaddr::${lab.vip}/24/eth0 httpd\n`,
-          authkeys: 'auth 1\n1 sha1 demo-secret\n',
-        }),
-    ) as [OurHeartbeat, OurHeartbeat];
+    const hb = vipCluster(lab, {
+      haCf: (n) => ourHaCf(lab, n.name, { ...TIMERS, autoFailback: 'on' }),
+      authkeys: labAuthkeys('demo-secret'),
+    }) as [OurHeartbeat, OurHeartbeat];
     const [n1, n2] = hb;
     say(`   lab ${lab.prefix} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; each node's page says its name`);
     say('');

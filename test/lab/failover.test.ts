@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { HttpProbe } from './http-probe.js';
 import { Lab } from './lab.js';
 import { isRoot, sh } from './netns.js';
-import { OurHeartbeat, ourHaCf } from './ours.js';
+import { type OurHeartbeat, vipCluster } from './ours.js';
 
 const DEADTIME_MS = 1500;
 const verbose = process.env['HB_LAB_VERBOSE'] === '1';
@@ -28,14 +28,7 @@ describe('@lab two heartbeat-ts daemons move a VIP', function () {
   before(async function () {
     if (!isRoot()) this.skip();
     lab = await Lab.create({ nodes: 2 });
-    hbs = lab.nodes.map(
-      (n) =>
-        new OurHeartbeat(lab, n.name, {
-          haCf: ourHaCf(lab, n.name),
-          haresources: `node1 IPaddr::${lab.vip}/24/eth0 httpd\n`,
-          authkeys: 'auth 1\n1 sha1 labTestKey\n',
-        }),
-    );
+    hbs = vipCluster(lab);
     probe = HttpProbe.start(lab, { maxDurationMs: 85_000 });
     watcher = setInterval(() => {
       if (!connected) return;

@@ -12,7 +12,7 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lab, ROUTER_ADDR } from './lab.js';
 import { isRoot, sh } from './netns.js';
-import { OurHeartbeat, ourHaCf } from './ours.js';
+import { type OurHeartbeat, ourHaCf, vipCluster } from './ours.js';
 
 const DEADPING_MS = 1000;
 const verbose = process.env['HB_LAB_VERBOSE'] === '1';
@@ -63,18 +63,14 @@ describe('@lab ipfail: ping nodes decide who serves', function () {
   before(async function () {
     if (!isRoot()) this.skip();
     lab = await Lab.create({ nodes: 2 });
-    hbs = lab.nodes.map((n) => {
-      const stub = join(n.dir, 'bin', 'ipfail');
-      mkdirSync(join(n.dir, 'bin'), { recursive: true });
-      writeFileSync(stub, `#!/bin/sh\ntouch ${join(n.dir, 'ipfail-stub-ran')}\nexec sleep 600\n`);
-      chmodSync(stub, 0o755);
-      return new OurHeartbeat(lab, n.name, {
-          haCf: ourHaCf(lab, n.name, {
-            extra: ['deadping 1', 'ping_group gw 192.0.2.254 192.0.2.253', `respawn hacluster ${stub}`],
-          }),
-          haresources: `node1 IPaddr::${lab.vip}/24/eth0 httpd\n`,
-          authkeys: 'auth 1\n1 sha1 labTestKey\n',
-      });
+    hbs = vipCluster(lab, {
+      haCf: (n) => {
+        const stub = join(n.dir, 'bin', 'ipfail');
+        mkdirSync(join(n.dir, 'bin'), { recursive: true });
+        writeFileSync(stub, `#!/bin/sh\ntouch ${join(n.dir, 'ipfail-stub-ran')}\nexec sleep 600\n`);
+        chmodSync(stub, 0o755);
+        return ourHaCf(lab, n.name, { extra: ['deadping 1', 'ping_group gw 192.0.2.254 192.0.2.253', `respawn hacluster ${stub}`] });
+      },
     });
     watcher = setInterval(() => {
       const a = h(0).hasVip();

@@ -59,6 +59,27 @@ export function ourHaCf(lab: Lab, nodeName: string, o: OurHaCfOptions = {}): str
   ].join('\n');
 }
 
+/** authkeys text for lab daemons. */
+export const labAuthkeys = (key: string): string => `auth 1\n1 sha1 ${key}\n`;
+
+/**
+ * One of our daemons per lab node, all configured for the lab's VIP group
+ * `node1 IPaddr::VIP/24/eth0 httpd`: the cluster most lab tests and the demo run.
+ */
+export function vipCluster(
+  lab: Lab,
+  o: { haCf?: (node: LabNode) => string; authkeys?: string | ((index: number) => string); useDist?: boolean } = {},
+): OurHeartbeat[] {
+  return lab.nodes.map(
+    (n, i) =>
+      new OurHeartbeat(lab, n.name, {
+        haCf: o.haCf ? o.haCf(n) : ourHaCf(lab, n.name),
+        haresources: `node1 IPaddr::${lab.vip}/24/eth0 httpd\n`,
+        authkeys: typeof o.authkeys === 'function' ? o.authkeys(i) : (o.authkeys ?? labAuthkeys('labTestKey')),
+      }, o.useDist ?? false),
+  );
+}
+
 export class OurHeartbeat {
   readonly node: LabNode;
   private child: ChildProcess | null = null;

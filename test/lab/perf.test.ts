@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { HttpProbe } from './http-probe.js';
 import { Lab } from './lab.js';
 import { isRoot, sh } from './netns.js';
-import { OurHeartbeat, ourHaCf } from './ours.js';
+import { type OurHeartbeat, labAuthkeys, ourHaCf, vipCluster } from './ours.js';
 
 const KEEPALIVE = '1';
 const DEADTIME_MS = 3000;
@@ -45,14 +45,10 @@ describe('@lab perf: two heartbeat-ts daemons at keepalive 1 s / deadtime 3 s', 
   before(async function () {
     if (!isRoot()) this.skip();
     lab = await Lab.create({ nodes: 2 });
-    hbs = lab.nodes.map(
-      (n) =>
-        new OurHeartbeat(lab, n.name, {
-          haCf: ourHaCf(lab, n.name, { keepalive: KEEPALIVE, warntime: '2', deadtime: '3', initdead: '6', ping: null, extra: verbose ? [`debugfile ${join(n.dir, 'ha-debug')}`, 'debug 1'] : [] }),
-          haresources: `node1 IPaddr::${lab.vip}/24/eth0 httpd\n`,
-          authkeys: 'auth 1\n1 sha1 perfKey\n',
-        }),
-    );
+    hbs = vipCluster(lab, {
+      haCf: (n) => ourHaCf(lab, n.name, { keepalive: KEEPALIVE, warntime: '2', deadtime: '3', initdead: '6', ping: null, extra: verbose ? [`debugfile ${join(n.dir, 'ha-debug')}`, 'debug 1'] : [] }),
+      authkeys: labAuthkeys('perfKey'),
+    });
     probe = HttpProbe.start(lab, { intervalMs: 20, timeoutMs: 60, maxDurationMs: 110_000 });
   });
 

@@ -13,7 +13,7 @@ import { expect } from 'chai';
 import { HttpProbe } from './http-probe.js';
 import { Lab } from './lab.js';
 import { isRoot, sh, shQuiet } from './netns.js';
-import { OurHeartbeat, ourHaCf, type OurHaCfOptions } from './ours.js';
+import { type OurHeartbeat, ourHaCf, vipCluster, type OurHaCfOptions } from './ours.js';
 
 const KEEPALIVE_MS = 200;
 const DEADTIME_MS = 1000;
@@ -38,14 +38,10 @@ class Pair {
     const p = new Pair();
     p.lab = await Lab.create({ nodes: 2 });
     prefixes.push(p.lab.prefix);
-    p.hb = p.lab.nodes.map(
-      (n, i) =>
-        new OurHeartbeat(p.lab, n.name, {
-          haCf: ourHaCf(p.lab, n.name, { ...TIMERS, ping: null, ...cf }),
-          haresources: `node1 IPaddr::${p.lab.vip}/24/eth0 httpd\n`,
-          authkeys: keys[i] ?? KEY,
-        }),
-    ) as [OurHeartbeat, OurHeartbeat];
+    p.hb = vipCluster(p.lab, {
+      haCf: (n) => ourHaCf(p.lab, n.name, { ...TIMERS, ping: null, ...cf }),
+      authkeys: (i) => keys[i] ?? KEY,
+    }) as [OurHeartbeat, OurHeartbeat];
     p.probe = HttpProbe.start(p.lab, { maxDurationMs: 120_000 });
     return p;
   }
