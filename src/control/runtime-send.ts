@@ -8,10 +8,13 @@ import type { Log } from '../log/types.js';
 import { createMedium, localIPv4Addresses, mediaForHost, type Medium } from '../media/index.js';
 import { buildMessage, encodeMessageSigned, withInnerAuth } from '../wire/build.js';
 import { encodeClassic } from '../wire/classic.js';
+import { KnownDatagrams } from '../wire/known.js';
 import type { HbMessage } from '../wire/types.js';
 
 /** Heartbeat keeps the last 500 sent messages for retransmission (MAXMSGHIST). */
 const HISTORY = 500;
+/** The kernel recomputes the load average every 5 s; reading it more often only costs syscalls. */
+const LOADAVG_MS = 5000;
 
 /** What the runtime stamps on each message, read at send time. */
 export interface OutboxStamp {
@@ -29,10 +32,14 @@ export function createMedia(cfg: ClusterConfig, log: Log): Medium[] {
 export class Outbox {
   /** Peers' uuids, learned from their srcuuid: for destuuid on addressed messages. */
   readonly peerUuids = new Map<string, Buffer>();
+  /** What we sent (our broadcast comes back to us) and what the runtime has verified. */
+  readonly known = new KnownDatagrams();
   private readonly history = new Map<number, { net: Buffer; classic: Buffer | null }>();
   private readonly cfg: ClusterConfig;
   private readonly clock: Clock;
   private readonly loadavg: (() => string) | undefined;
+  private ld = '';
+  private ldAt = -Infinity;
 
   constructor(cfg: ClusterConfig, clock: Clock, loadavg: (() => string) | undefined) {
     this.cfg = cfg;
@@ -50,7 +57,7 @@ export class Outbox {
       seq: seq ?? 0,
       hg: stamp.generation,
       tsSec: Math.floor(this.clock.wallTime().getTime() / 1000),
-      ld: (this.loadavg ?? readLoadavg)(),
+      ld: this.currentLoadavg(),
       ttl: h.hopfudge + h.nodes.length + stamp.pingTargets,
       msgfmt: h.msgfmt,
       authkeys: this.cfg.authkeys,
@@ -61,10 +68,20 @@ export class Outbox {
     const wantClassic = media.some((m) => m.format === 'classic');
     const classic = wantClassic ? encodeClassic(h.msgfmt === 'classic' ? msg : withInnerAuth(msg, this.cfg.authkeys)) : null;
     for (const m of media) m.send(m.format === 'classic' && classic ? classic : net);
+    this.known.add(net, msg);
     if (seq !== undefined && seq > 0) {
       this.history.set(seq, { net, classic });
       this.history.delete(seq - HISTORY);
     }
+  }
+
+  private currentLoadavg(): string {
+    const now = this.clock.now();
+    if (now - this.ldAt >= LOADAVG_MS) {
+      this.ld = (this.loadavg ?? readLoadavg)();
+      this.ldAt = now;
+    }
+    return this.ld;
   }
 
   /** An NS_rexmit answer: the kept bytes again, on every medium (nothing when too old). */

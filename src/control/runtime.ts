@@ -31,6 +31,7 @@ export class Runtime {
   private queue: RuntimeEvent[] = [];
   private draining = false;
   private cancelTimer: (() => void) | null = null;
+  private timerAt: number | undefined;
   private lastTickAt = -Infinity;
   private wakeMembership: number | undefined;
   private wakePlan: number | undefined;
@@ -180,11 +181,14 @@ export class Runtime {
     const cands = [this.wakeMembership, this.wakePlan, this.wakeIpfail, this.pinger.nextDue(), pingExpiry].filter(
       (t): t is number => t !== undefined,
     );
+    // A core that keeps asking for a time already past must not spin the loop: at most one tick per 5 ms.
+    const at = cands.length === 0 ? undefined : Math.max(Math.min(...cands), this.lastTickAt + 5);
+    // Most packets leave the earliest deadline (the next keepalive) where it was: keep that timer.
+    if (at === this.timerAt && this.cancelTimer) return;
     this.cancelTimer?.();
     this.cancelTimer = null;
-    if (cands.length === 0) return;
-    // A core that keeps asking for a time already past must not spin the loop: at most one tick per 5 ms.
-    const at = Math.max(Math.min(...cands), this.lastTickAt + 5);
+    this.timerAt = at;
+    if (at === undefined) return;
     this.cancelTimer = this.clock.setTimer(at, () => {
       this.cancelTimer = null;
       this.lastTickAt = this.clock.now();
@@ -196,6 +200,11 @@ export class Runtime {
 
   private onPacket(buf: Buffer, from: string, medium: Medium, at: number): void {
     if (!this.membership || this.phase === 'reconciling') return; // not joined yet: as if we were not running
+    const known = this.outbox.known.find(buf);
+    if (known) {
+      this.mem({ kind: 'message', msg: known, link: medium.linkName, at });
+      return;
+    }
     const v = receiveDatagram(buf, this.cfg.authkeys);
     if (!v.ok) {
       const src = v.stage === 'auth' ? get(v.decoded.message, 'src') : undefined;
@@ -211,6 +220,7 @@ export class Runtime {
     const src = get(msg, 'src');
     const su = getBinary(msg, 'srcuuid');
     if (src !== undefined && su !== undefined && su.length === 16 && src !== this.cfg.thisNode) this.outbox.peerUuids.set(src, su);
+    this.outbox.known.add(buf, msg);
     this.mem({ kind: 'message', msg, link: medium.linkName, at });
   }
 
