@@ -28,11 +28,11 @@ export function crc(bytes: Uint8Array): string {
 }
 
 export function hmacMd5(key: string, bytes: Uint8Array): string {
-  return createHmac('md5', Buffer.from(key, 'utf8')).update(bytes).digest('hex');
+  return createHmac('md5', key).update(bytes).digest('hex');
 }
 
 export function hmacSha1(key: string, bytes: Uint8Array): string {
-  return createHmac('sha1', Buffer.from(key, 'utf8')).update(bytes).digest('hex');
+  return createHmac('sha1', key).update(bytes).digest('hex');
 }
 
 /** The hex digest of `bytes` for a method; crc ignores the key. */

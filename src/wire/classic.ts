@@ -18,46 +18,44 @@ function swapByte(b: Buffer, from: number, to: number): Buffer {
   return out;
 }
 
-/** Classic rendering of a value at `depth` (struct values are held in netstring form). */
-function renderValue(f: HbField, depth: number): Buffer {
+/** Classic rendering of a value at `depth` as latin1 text (struct values are held in netstring form). */
+function renderValue(f: HbField, depth: number): string {
   switch (f.type) {
     case 0:
-      return swapByte(Buffer.from(f.value, 'latin1'), NL, STRING_NL);
+      return f.value.replaceAll('\n', String.fromCharCode(STRING_NL));
     case 1:
     case 4:
-      return Buffer.from(f.value.toString('base64'), 'latin1');
+      return f.value.toString('base64');
     case 3:
-      return f.value;
+      return f.value.toString('latin1');
     case 2:
     case 5: {
       const inner = decodeNetstringBody(f.value, 0, f.value.length, depth + 1);
       if (!inner.ok) throw new TypeError(`wire: struct field [${f.name}] is not a netstring message`);
-      const text = encodeClassicAt({ fields: inner.fields }, depth + 1, true, false);
-      return swapByte(text, NL, depthSymbol(depth));
+      return classicText({ fields: inner.fields }, depth + 1, true, false).replaceAll('\n', String.fromCharCode(depthSymbol(depth)));
     }
   }
 }
 
-function encodeClassicAt(msg: HbMessage, depth: number, markers: boolean, skipAuth: boolean): Buffer {
-  const parts: Buffer[] = markers ? [CL_START] : [];
+function classicText(msg: HbMessage, depth: number, markers: boolean, skipAuth: boolean): string {
+  let text = markers ? '>>>\n' : '';
   for (const f of msg.fields) {
     if (skipAuth && f.name === 'auth') continue;
     // Strings carry no "(0)" prefix; every other type does (seen in the inner auth text, §4.3).
     const head = f.type === 0 ? `${f.name}=` : `(${f.type})${f.name}=`;
-    parts.push(Buffer.from(head, 'latin1'), renderValue(f, depth), Buffer.from('\n', 'latin1'));
+    text += `${head}${renderValue(f, depth)}\n`;
   }
-  if (markers) parts.push(Buffer.from(`${CL_END_LINE}\n`, 'latin1'));
-  return Buffer.concat(parts);
+  return markers ? `${text}${CL_END_LINE}\n` : text;
 }
 
 /** `>>>\n...<<<\n`, as hb_standby writes to the FIFO and as a classic datagram. */
 export function encodeClassic(msg: HbMessage): Buffer {
-  return encodeClassicAt(msg, 0, true, false);
+  return Buffer.from(classicText(msg, 0, true, false), 'latin1');
 }
 
 /** The inner-auth text: every field except `auth`, no markers, no NUL (§4.3). */
 export function classicSignedText(msg: HbMessage): Buffer {
-  return encodeClassicAt(msg, 0, false, true);
+  return Buffer.from(classicText(msg, 0, false, true), 'latin1');
 }
 
 function parseLine(line: Buffer, depth: number): HbField | DecodeFailure {

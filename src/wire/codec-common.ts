@@ -25,9 +25,11 @@ export function fail(code: DecodeErrorCode, reason: string): DecodeFailure {
  * laxer (any byte but '=' and NUL); we are stricter because no real message needs more.
  */
 export function validName(name: Buffer | string): boolean {
-  const b = typeof name === 'string' ? Buffer.from(name, 'latin1') : name;
-  if (b.length === 0 || b.length > 255) return false;
-  for (const c of b) if (c < 0x21 || c > 0x7e || c === 0x3d) return false;
+  if (name.length === 0 || name.length > 255) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = typeof name === 'string' ? name.charCodeAt(i) : name[i]!;
+    if (c < 0x21 || c > 0x7e || c === 0x3d) return false;
+  }
   return true;
 }
 
