@@ -2,14 +2,28 @@
 // Heartbeat-worded failure reporting. Node's dgram has no SO_BINDTODEVICE, so every socket is
 // bound to an address that belongs to one interface instead (ECOSYSTEM.md §8).
 import { createSocket, type Socket } from 'node:dgram';
+import { lookup, type LookupOneOptions } from 'node:dns';
+import { isIPv4 } from 'node:net';
 import { HaError } from '../lib/errors.js';
 import type { Log } from '../log/types.js';
 import { errnoCode, strerror, type WriteErrorLimiter } from './write-errors.js';
 
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/**
+ * Every address we bind or send to is a literal IPv4 address. dgram resolves it on each send all
+ * the same, through dns.lookup and a next-tick round; answering at once saves that work on every
+ * heartbeat.
+ */
+function literalLookup(host: string, options: LookupOneOptions, cb: LookupCallback): void {
+  if (isIPv4(host)) cb(null, host, 4);
+  else lookup(host, options, cb);
+}
+
 /** Binds a UDP socket; rejects with "KIND: cannot bind udp ADDR:PORT: ECODE". */
 export function bindUdp(kind: string, address: string, port: number, log: Log, name: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const sock = createSocket({ type: 'udp4', reuseAddr: true });
+    const sock = createSocket({ type: 'udp4', reuseAddr: true, lookup: literalLookup });
     const onBindError = (err: Error): void => {
       sock.close();
       reject(new HaError('HA_E_MEDIA', `${kind}: cannot bind udp ${address}:${port}: ${errnoCode(err)}`, { cause: err }));
