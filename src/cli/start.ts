@@ -6,6 +6,7 @@ import { loadConfig } from '../config/load.js';
 import type { LoadResult } from '../config/types.js';
 import { installCrashHandlers, runDaemon, type ReadyReport } from '../control/daemon.js';
 import { pidfileState } from '../control/pidfile.js';
+import { makeRealtime } from '../control/realtime.js';
 import { createHaLog } from '../log/ha-log.js';
 import { EXIT } from './exit-codes.js';
 import { cliLog, logIssues, partialHaCf, type Io } from './io.js';
@@ -165,6 +166,7 @@ export async function startForeground(g: Globals, io: Io, readyFd?: number): Pro
       version: packageVersion(),
       reloadConfig: () => load(g),
       onReady: report,
+      realtime: makeRealtime,
       cluster: { stateDir: g.stateDir, ctlSocket: g.ctlSocket, runtime: { initDir: g.initDir } },
     });
   } catch (e) {

@@ -172,11 +172,12 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   rtprio: (s, v, w) => {
     const n = Number.parseInt(v, 10);
     if (!(n >= 1 && n <= 99)) issue(s, w, 'error', `Illegal realtime priority [${v}]`);
+    else s.rtprio = n;
   },
   hbgenmethod: (s, v, w) => { oneOf(s, v, w, ['file', 'time'], `Illegal hb generation method [${v}]`); },
   uuidfrom: (s, v, w) => { oneOf(s, v, w, ['file', 'nodename'], `Invalid uuidfrom directive [${v}]`); },
   conn_logd_time: (s, v, w) => { time(s, 'conn_logd_time', v, w, 1); },
-  realtime: (s, v, w) => { bool(s, 'realtime', v, w); },
+  realtime: (s, v, w) => { const b = bool(s, 'realtime', v, w); if (b !== null) s.realtime = b; },
   log_badpack: (s, v, w) => { bool(s, 'log_badpack', v, w); },
   syslogmsgfmt: (s, v, w) => { bool(s, 'syslogmsgfmt', v, w); },
   coredumps: (s, v, w) => { bool(s, 'coredumps', v, w); },

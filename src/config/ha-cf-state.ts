@@ -43,6 +43,8 @@ export interface HaCfState {
   msgfmt: 'classic' | 'netstring';
   watchdog: string | null;
   useLogd: boolean | null;
+  realtime: boolean;
+  rtprio: number | null;
   pacemakerSeen: boolean;
   directives: { name: string; args: string[]; where: Where }[];
 }
@@ -78,6 +80,8 @@ export function newState(file: string, host: HostFacts): HaCfState {
     msgfmt: 'classic',
     watchdog: null,
     useLogd: null,
+    realtime: true,
+    rtprio: null,
     pacemakerSeen: false,
     directives: [],
   };

@@ -149,6 +149,8 @@ function build(s: HaCfState, t: { warntimeMs: number; initdeadMs: number; deadpi
     baud: s.baud,
     watchdog: s.watchdog,
     useLogd: s.useLogd ?? false,
+    realtime: s.realtime,
+    ...(s.rtprio !== null ? { rtprio: s.rtprio } : {}),
   };
 }
 

@@ -71,6 +71,10 @@ export interface HaCf {
   readonly watchdog?: string | null;
   /** `use_logd on`: log through logd instead of logfile/debugfile. */
   readonly useLogd?: boolean;
+  /** `realtime`: run at SCHED_RR (Heartbeat's default, so absent means on). */
+  readonly realtime?: boolean;
+  /** `rtprio`: the SCHED_RR priority; absent means the lowest (1). */
+  readonly rtprio?: number;
   /** Every directive as read, in file order, for anything not modelled above. */
   readonly directives: readonly { readonly name: string; readonly args: readonly string[]; readonly where: Where }[];
 }

@@ -39,6 +39,11 @@ export interface DaemonDeps {
   /** Re-read config for SIGHUP; without it, SIGHUP only reopens logs. */
   readonly reloadConfig?: () => LoadResult;
   readonly onReady?: (r: ReadyReport) => void;
+  /**
+   * Apply ha.cf `realtime`/`rtprio` to this process (chrt). The CLI daemon does; in-process tests
+   * must not turn their test runner into a realtime process.
+   */
+  readonly realtime?: (log: HaLog, pid: number, prio?: number) => void;
   /** Defaults to real process signals; tests pass their own and push events directly. */
   readonly installSignals?: (push: (e: DaemonEvent) => void) => () => void;
   /**
@@ -101,6 +106,7 @@ export async function runDaemon(config: ClusterConfig, deps: DaemonDeps): Promis
   log.log('info', `Configuration validated. Starting heartbeat ${HEARTBEAT_COMPAT_VERSION}`);
   log.log('info', `heartbeat: version ${HEARTBEAT_COMPAT_VERSION}`);
   log.log('info', `heartbeat-ts ${deps.version} (node ${config.thisNode}, pid ${pid})`);
+  if (deps.realtime && config.haCf.realtime !== false) deps.realtime(log, pid, config.haCf.rtprio);
 
   const state: DaemonState = { config, shuttingDown: false, exitCode: null };
   const queue = new EventQueue<DaemonEvent>();

@@ -3,6 +3,8 @@
 // (resource.d/IPaddr and resource.d/httpd from this repo; each node's page names the node).
 // The client's HTTP probe says who serves; `ip addr` in both namespaces says who holds the VIP.
 import { expect } from 'chai';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { HttpProbe } from './http-probe.js';
 import { Lab } from './lab.js';
 import { isRoot, sh } from './netns.js';
@@ -64,6 +66,17 @@ describe('@lab two heartbeat-ts daemons move a VIP', function () {
     expect(st.out).to.match(/held by node1 \(scripts here: started\)/);
     expect(h(0).hasVip()).to.equal(true);
     expect(h(1).hasVip()).to.equal(false);
+  });
+
+  it('runs realtime as Heartbeat does: every daemon thread at SCHED_RR 1, the web server it started at normal priority', () => {
+    // /proc/PID/stat after the comm: field 40 is rt_priority, 41 the policy (0 SCHED_OTHER, 2 SCHED_RR).
+    const sched = (stat: string): string => stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(37, 39).join('/');
+    const pid = readFileSync(h(0).pidfile, 'utf8').trim();
+    const threads = readdirSync(`/proc/${pid}/task`).map((t) => sched(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8')));
+    expect(threads.length).to.be.greaterThan(1);
+    expect([...new Set(threads)]).to.deep.equal(['1/2']);
+    const httpd = readFileSync(join(h(0).node.stateDir, 'httpd.pid'), 'utf8').trim();
+    expect(sched(readFileSync(`/proc/${httpd}/stat`, 'utf8'))).to.equal('0/0');
   });
 
   it('when node1 loses both links, node2 serves within deadtime + 1 s; restored, node1 serves again', async () => {

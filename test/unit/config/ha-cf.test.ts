@@ -157,6 +157,12 @@ describe('ha.cf checks across the file', () => {
     expect([h.autoFailback, h.logfile, h.logfacility, h.debug, h.hopfudge, h.msgfmt, h.autojoin]).to.deep.equal(['legacy', null, null, 0, 1, 'classic', 'none']);
   });
 
+  it('runs realtime at the lowest priority unless told otherwise, as Heartbeat does', () => {
+    const h = (extra: string) => parseHaCf(`bcast eth0\nnode alpha\n${extra}`, { file: 'ha.cf', nodeName: 'alpha', host: HOST }).haCf;
+    expect([h('').realtime, h('').rtprio]).to.deep.equal([true, undefined]);
+    expect([h('realtime off\n').realtime, h('rtprio 20\n').rtprio]).to.deep.equal([false, 20]);
+  });
+
   it('derives initdead as Heartbeat: 12 s under 6 s deadtime, else 2 x deadtime up to 10 s', () => {
     const init = (d: string) => parseHaCf(`bcast eth0\nnode alpha\ndeadtime ${d}\n`, { file: 'f', nodeName: 'alpha', host: HOST }).haCf.initdeadMs;
     expect([init('5'), init('6'), init('10'), init('11')]).to.deep.equal([12000, 12000, 20000, 11000]);
