@@ -22,6 +22,8 @@ import type { Phase, RuntimeDeps, RuntimeEvent } from './runtime-types.js';
 /** After shutdone, give the datagrams a moment to leave before the sockets close. */
 const FLUSH_MS = 150;
 
+const due = (wake: number | undefined, at: number): boolean => wake !== undefined && at >= wake;
+
 export class Runtime {
   readonly log: Log;
   readonly clock: Clock;
@@ -146,10 +148,11 @@ export class Runtime {
       case 'packet':
         return this.onPacket(e.buf, e.from, e.medium, at);
       case 'tick':
-        if (this.membership && this.phase !== 'reconciling') this.mem({ kind: 'tick', at });
-        this.planStep({ kind: 'tick', at });
+        // A core is ticked only when the wake-up it asked for is due: otherwise it has nothing to do.
+        if (this.membership && this.phase !== 'reconciling' && due(this.wakeMembership, at)) this.mem({ kind: 'tick', at });
+        if (due(this.wakePlan, at)) this.planStep({ kind: 'tick', at });
         this.recountPing(at);
-        this.ipfail({ kind: 'tick', at });
+        if (due(this.wakeIpfail, at)) this.ipfail({ kind: 'tick', at });
         if (this.phase === 'running' || this.phase === 'stopping') this.pinger.poll(at);
         return;
       case 'ping':
