@@ -1,8 +1,10 @@
 // Bench 4: idle cost per node of a settled pair (node1 active, node2 standby), summed over the
-// contender's own processes in the node (not the web server): CPU seconds per minute from
-// /proc/PID/stat (utime+stime+cutime+cstime, so reaped helper children count too), memory from
+// contender's own processes in the node (not the web server): CPU seconds per minute, memory from
 // /proc/PID/smaps_rollup (Pss, Rss), and packets per second sent on the node's eth0 + eth1.
-import { readFileSync } from 'node:fs';
+// CPU is each thread's sum_exec_runtime from /proc/PID/task/TID/schedstat (nanoseconds) plus the
+// reaped children's cutime+cstime: an idle daemon runs for a few milliseconds a second, and the
+// 10 ms ticks of utime/stime made a 60 s window only a handful of ticks (one tick = 0.01 cpu-s/min).
+import { readdirSync, readFileSync } from 'node:fs';
 import { HttpProbe } from '../test/lab/http-probe.js';
 import { Lab } from '../test/lab/lab.js';
 import { sh } from '../test/lab/netns.js';
@@ -12,13 +14,17 @@ import type { Results } from './stats.js';
 export const IDLE_SETTLE_MS = 20_000;
 const CLK_TCK = Number(sh('getconf', ['CLK_TCK']).trim()) || 100;
 
-/** CPU ticks of a pid (self + reaped children), or null when gone. */
-export function cpuTicks(pid: number): number | null {
+/** CPU seconds of a pid: every thread's run time plus its reaped children's; null when gone. */
+export function cpuSeconds(pid: number): number | null {
   try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    }
     const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the ")" of comm: state is field 3, utime 14, stime 15, cutime 16, cstime 17.
+    // Fields after the ")" of comm: state is field 3, cutime 16, cstime 17.
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    return ns / 1e9 + (Number(f[13]) + Number(f[14])) / CLK_TCK;
   } catch {
     return null;
   }
@@ -57,14 +63,14 @@ export interface Cost {
 
 /** Measures one node's cost over windowMs (the caller keeps the cluster idle meanwhile). */
 export async function measureCost(lab: Lab, c: Contender, nodes: string[], windowMs: number): Promise<Map<string, Cost>> {
-  const start = new Map<string, { ticks: Map<number, number>; tx: number }>();
+  const start = new Map<string, { cpu: Map<number, number>; tx: number }>();
   for (const n of nodes) {
-    const ticks = new Map<number, number>();
+    const cpu = new Map<number, number>();
     for (const p of c.processes(n)) {
-      const v = cpuTicks(p);
-      if (v !== null) ticks.set(p, v);
+      const v = cpuSeconds(p);
+      if (v !== null) cpu.set(p, v);
     }
-    start.set(n, { ticks, tx: txPackets(lab, n) });
+    start.set(n, { cpu, tx: txPackets(lab, n) });
   }
   const t0 = Date.now();
   await sleep(windowMs);
@@ -72,20 +78,20 @@ export async function measureCost(lab: Lab, c: Contender, nodes: string[], windo
   const out = new Map<string, Cost>();
   for (const n of nodes) {
     const s = start.get(n)!;
-    let ticks = 0;
+    let cpu = 0;
     let pss = 0;
     let rss = 0;
     const pids = c.processes(n);
     for (const p of pids) {
-      const v = cpuTicks(p);
+      const v = cpuSeconds(p);
       if (v === null) continue;
-      ticks += v - (s.ticks.get(p) ?? 0);
+      cpu += v - (s.cpu.get(p) ?? 0);
       const m = memKb(p);
       pss += m.pss;
       rss += m.rss;
     }
     out.set(n, {
-      cpuSPerMin: (ticks / CLK_TCK) * (60 / secs),
+      cpuSPerMin: cpu * (60 / secs),
       pssMb: pss / 1024,
       rssMb: rss / 1024,
       txPps: (txPackets(lab, n) - s.tx) / secs,
@@ -104,11 +110,12 @@ export function addCost(res: Results, bench: string, contender: string, timers: 
 }
 
 /**
- * A settled pair (node1 serving the VIP), measured per node over the window. Start-up work is let
- * finish first: resource scripts, the initial negotiation, and for us V8's lazy compilation and
- * first GCs (measured: ~0.8 cpu-s/min in the first 10 s after serving, ~0.2 once settled).
+ * A settled pair (node1 serving the VIP), measured per node over `windows` consecutive windows.
+ * Start-up work is let finish first: resource scripts, the initial negotiation, and for us V8's
+ * lazy compilation. Later windows show what is left of V8's warm-up: code that runs once a second
+ * is optimised only after minutes (ours: ~0.11 cpu-s/min at 20 s, ~0.08 after 10 min, at 1s/3s).
  */
-export async function settledPairCost(c: Contender, timers: Timers, windowMs: number, ipfail = false): Promise<Map<string, Cost>> {
+export async function settledPairCost(c: Contender, timers: Timers, windowMs: number, ipfail = false, windows = 1): Promise<Map<string, Cost>[]> {
   const lab = await Lab.create({ nodes: 2 });
   try {
     c.configure(lab, timers, { autoFailback: true, ipfail });
@@ -118,7 +125,9 @@ export async function settledPairCost(c: Contender, timers: Timers, windowMs: nu
     await probe.waitServedBy('node1', 90_000, t0);
     probe.stop();
     await sleep(Math.max(IDLE_SETTLE_MS, 2 * timers.deadtimeMs));
-    return await measureCost(lab, c, ['node1', 'node2'], windowMs);
+    const out: Map<string, Cost>[] = [];
+    for (let w = 0; w < windows; w++) out.push(await measureCost(lab, c, ['node1', 'node2'], windowMs));
+    return out;
   } finally {
     for (const n of ['node1', 'node2']) {
       try {
@@ -131,9 +140,13 @@ export async function settledPairCost(c: Contender, timers: Timers, windowMs: nu
   }
 }
 
-export async function idleBench(c: Contender, timers: Timers, windowMs: number, res: Results, say: (m: string) => void): Promise<void> {
-  for (const [node, cost] of await settledPairCost(c, timers, windowMs)) {
-    addCost(res, 'idle', c.name, timers.label, cost);
-    say(`${c.name} ${timers.label} ${node}: ${cost.cpuSPerMin.toFixed(3)} cpu-s/min, PSS ${cost.pssMb.toFixed(1)} MB, RSS ${cost.rssMb.toFixed(1)} MB, ${cost.txPps.toFixed(1)} pkt/s, ${cost.procs} procs`);
-  }
+/** Each node's cost over `windows` back-to-back windows of a settled pair; every window is one value. */
+export async function idleBench(c: Contender, timers: Timers, windowMs: number, windows: number, res: Results, say: (m: string) => void): Promise<void> {
+  const all = await settledPairCost(c, timers, windowMs, false, windows);
+  all.forEach((costs, w) => {
+    for (const [node, cost] of costs) {
+      addCost(res, 'idle', c.name, timers.label, cost);
+      say(`${c.name} ${timers.label} ${node} window ${w + 1}: ${cost.cpuSPerMin.toFixed(3)} cpu-s/min, PSS ${cost.pssMb.toFixed(1)} MB, RSS ${cost.rssMb.toFixed(1)} MB, ${cost.txPps.toFixed(1)} pkt/s, ${cost.procs} procs`);
+    }
+  });
 }

@@ -11,7 +11,7 @@ import { settledPairCost, type Cost } from './idle.js';
 import type { Results } from './stats.js';
 
 async function pairCost(c: Contender, timers: Timers, ipfail: boolean, windowMs: number): Promise<Cost[]> {
-  return [...(await settledPairCost(c, timers, windowMs, ipfail)).values()];
+  return [...(await settledPairCost(c, timers, windowMs, ipfail))[0]!.values()];
 }
 
 export async function ipfailBench(c: Contender, timers: Timers, trials: number, windowMs: number, res: Results, say: (m: string) => void): Promise<void> {

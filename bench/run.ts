@@ -82,7 +82,7 @@ async function main(): Promise<number> {
       if (bench === 'failover') {
         for (const t of timerSets) for (const c of contenders) await failoverBench(c, t, args.trials, res, say);
       } else if (bench === 'idle') {
-        for (const t of timerSets) for (const c of contenders) await idleBench(c, t, q ? 10_000 : 60_000, res, say);
+        for (const t of timerSets) for (const c of contenders) await idleBench(c, t, q ? 20_000 : 60_000, q ? 1 : 3, res, say);
       } else if (bench === 'scale') {
         const sizes = q ? [16] : [8, 16, 32];
         for (const n of sizes) for (const c of contenders.filter((x) => x.name !== 'keepalived')) {
