@@ -68,7 +68,7 @@ export class Outbox {
     const wantClassic = media.some((m) => m.format === 'classic');
     const classic = wantClassic ? encodeClassic(h.msgfmt === 'classic' ? msg : withInnerAuth(msg, this.cfg.authkeys)) : null;
     for (const m of media) m.send(m.format === 'classic' && classic ? classic : net);
-    this.known.add(net, msg);
+    this.known.add(net, msg, true);
     if (seq !== undefined && seq > 0) {
       this.history.set(seq, { net, classic });
       this.history.delete(seq - HISTORY);

@@ -34,6 +34,8 @@ export class Runtime {
   private draining = false;
   private cancelTimer: (() => void) | null = null;
   private timerAt: number | undefined;
+  /** Links on which our own broadcast has come back once. */
+  private readonly echoed = new Set<string>();
   private lastTickAt = -Infinity;
   private wakeMembership: number | undefined;
   private wakePlan: number | undefined;
@@ -205,7 +207,11 @@ export class Runtime {
     if (!this.membership || this.phase === 'reconciling') return; // not joined yet: as if we were not running
     const known = this.outbox.known.find(buf);
     if (known) {
-      this.mem({ kind: 'message', msg: known, link: medium.linkName, at });
+      // Our own broadcast looped back shows the membership core that our link works; after the
+      // first one on a link it has nothing more to tell (and is not counted as received).
+      if (known.own && this.echoed.has(medium.linkName)) return;
+      if (known.own) this.echoed.add(medium.linkName);
+      this.mem({ kind: 'message', msg: known.message, link: medium.linkName, at });
       return;
     }
     const v = receiveDatagram(buf, this.cfg.authkeys);

@@ -5,28 +5,34 @@
 // Pure: no I/O, no timers.
 import type { HbMessage } from './types.js';
 
+export interface KnownDatagram {
+  readonly message: HbMessage;
+  /** We sent it: a copy is our own broadcast looped back. */
+  readonly own: boolean;
+}
+
 export class KnownDatagrams {
   private readonly bytes: (Buffer | undefined)[];
-  private readonly messages: (HbMessage | undefined)[];
+  private readonly entries: (KnownDatagram | undefined)[];
   private next = 0;
 
   constructor(size = 8) {
     this.bytes = new Array<Buffer | undefined>(size);
-    this.messages = new Array<HbMessage | undefined>(size);
+    this.entries = new Array<KnownDatagram | undefined>(size);
   }
 
   /** Remembers an authentic datagram and its message, forgetting the oldest. */
-  add(buf: Buffer, msg: HbMessage): void {
+  add(buf: Buffer, message: HbMessage, own = false): void {
     this.bytes[this.next] = buf;
-    this.messages[this.next] = msg;
+    this.entries[this.next] = { message, own };
     this.next = (this.next + 1) % this.bytes.length;
   }
 
-  /** The message of a remembered datagram with exactly these bytes. */
-  find(buf: Buffer): HbMessage | undefined {
+  /** A remembered datagram with exactly these bytes. */
+  find(buf: Buffer): KnownDatagram | undefined {
     for (let i = 0; i < this.bytes.length; i++) {
       const b = this.bytes[i];
-      if (b !== undefined && b.length === buf.length && b.equals(buf)) return this.messages[i];
+      if (b !== undefined && b.length === buf.length && b.equals(buf)) return this.entries[i];
     }
     return undefined;
   }
