@@ -1,7 +1,7 @@
 // The runtime's outgoing side (split from runtime.ts for size): which media this host opens, and
 // every message completed, signed and encoded once per wire format, sent on every medium and kept
 // for NS_rexmit answers.
-import { readFileSync } from 'node:fs';
+import { openSync, readSync } from 'node:fs';
 import type { ClusterConfig } from '../config/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Log } from '../log/types.js';
@@ -91,9 +91,15 @@ export class Outbox {
   }
 }
 
+/** /proc/loadavg stays open: a read at offset 0 regenerates it, without an open and close each time. */
+let loadavgFd: number | null = null;
+const loadavgBuf = Buffer.alloc(128);
+
 function readLoadavg(): string {
   try {
-    return readFileSync('/proc/loadavg', 'latin1').split('\n')[0] ?? '';
+    loadavgFd ??= openSync('/proc/loadavg', 'r');
+    const n = readSync(loadavgFd, loadavgBuf, 0, loadavgBuf.length, 0);
+    return loadavgBuf.toString('latin1', 0, n).split('\n')[0] ?? '';
   } catch {
     return '0.00 0.00 0.00 1/1 1';
   }
