@@ -1,7 +1,9 @@
 // ha.cf `realtime` (on unless turned off, as in Heartbeat 3.0.6) and `rtprio`: run the daemon at
 // SCHED_RR, so that a busy machine (a start-up storm, a runaway job) cannot hold back our heartbeats
 // past warntime while the kernel runs ordinary processes. Heartbeat's cl_make_realtime() does the
-// same at the lowest SCHED_RR priority unless rtprio says otherwise.
+// same at the lowest SCHED_RR priority unless rtprio says otherwise. Heartbeat does it at start;
+// we do it once communication is up (daemon.ts), so that our start-up work does not compete at
+// realtime priority with the nodes already running.
 //
 // Node has no sched_setscheduler(), so chrt(1) sets it for every thread of this process. With
 // reset-on-fork, what we start (resource scripts, ping, respawn clients) runs at normal priority,
