@@ -90,6 +90,18 @@ describe('@lab resource scripts in network namespaces', function () {
     expect([gone.stdout, gone.code]).to.deep.equal(['stopped\n', 3]);
   });
 
+  it('IPaddr start returns while its gratuitous-ARP burst goes on, without holding our output pipes', async () => {
+    // A 25-packet burst lasts ~5 s; a runner that waits for the pipes (drainMs 10 s here) would wait it out.
+    const t0 = Date.now();
+    const up = await run('/usr/sbin/ip', ['netns', 'exec', node, `${RD}/IPaddr`, '192.0.2.13', 'start'], {
+      timeoutMs: 30000, drainMs: 10_000, env: { ...env, IPADDR_ARP_COUNT: '25' },
+    });
+    expect(up.code, up.stderr).to.equal(0);
+    expect(Date.now() - t0, 'start waited for the ARP burst').to.be.below(2000);
+    expect(up.stdout).to.contain('sending gratuitous ARP for 192.0.2.13');
+    expect((await inNode(`${RD}/IPaddr`, ['192.0.2.13', 'stop'])).code).to.equal(0);
+  });
+
   it('IPaddr takes the first free alias label and honours bits/iface/broadcast', async () => {
     expect((await inNode(`${RD}/IPaddr`, ['192.0.2.11/24/eth0', 'start'])).code).to.equal(0);
     expect((await inNode(`${RD}/IPaddr`, ['192.0.2.12/25/eth0/192.0.2.127', 'start'])).code).to.equal(0);
