@@ -5,7 +5,7 @@
 //
 // keepalived has no deadtime: a backup declares the master down after 3 x advert_int + skew, where
 // skew = (256 - priority) / 256 x advert_int. advert_int = keepalive is the "alike" setting.
-import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lab } from '../test/lab/lab.js';
 import { labWebScript } from '../test/lab/real-heartbeat.js';
@@ -90,6 +90,10 @@ export class Keepalived implements Contender {
   async start(node: string): Promise<void> {
     const lab = this.lab!;
     const p = this.paths(node);
+    // A killed keepalived leaves its pid files behind, and its VRRP child (reparented when the parent
+    // died) can linger as a zombie that keepalived's liveness check counts as running: every second
+    // trial then refused to start with "daemon is already running". The lab knows these are dead.
+    for (const f of [p.pid, p.vrrpPid]) rmSync(f, { force: true });
     // -n: stay in the foreground so the lab owns the process; -P: VRRP only; -l -D -G: detailed
     // log to the console (captured to a file), not syslog. Private pid files per node.
     const child = lab.spawn(node, KEEPALIVED_BIN, ['-n', '-P', '-l', '-D', '-G', '-f', p.conf, '-p', p.pid, '-r', p.vrrpPid]);
