@@ -109,13 +109,8 @@ export function addCost(res: Results, bench: string, contender: string, timers: 
   res.add(bench, contender, timers, `${prefix}processes`, 'procs', cost.procs);
 }
 
-/**
- * A settled pair (node1 serving the VIP), measured per node over `windows` consecutive windows.
- * Start-up work is let finish first: resource scripts, the initial negotiation, and for us V8's
- * lazy compilation. Later windows show what is left of V8's warm-up: code that runs once a second
- * is optimised only after minutes (ours: ~0.11 cpu-s/min at 20 s, ~0.08 after 10 min, at 1s/3s).
- */
-export async function settledPairCost(c: Contender, timers: Timers, windowMs: number, ipfail = false, windows = 1): Promise<Map<string, Cost>[]> {
+/** A new lab with the contender's pair started and node1 serving the VIP. */
+async function servedPair(c: Contender, timers: Timers, ipfail: boolean): Promise<Lab> {
   const lab = await Lab.create({ nodes: 2 });
   try {
     c.configure(lab, timers, { autoFailback: true, ipfail });
@@ -124,19 +119,39 @@ export async function settledPairCost(c: Contender, timers: Timers, windowMs: nu
     await Promise.all([c.start('node1'), c.start('node2')]);
     await probe.waitServedBy('node1', 90_000, t0);
     probe.stop();
+    return lab;
+  } catch (e) {
+    await endPair(c, lab);
+    throw e;
+  }
+}
+
+async function endPair(c: Contender, lab: Lab): Promise<void> {
+  for (const n of ['node1', 'node2']) {
+    try {
+      c.kill(n);
+    } catch {
+      /* torn down anyway */
+    }
+  }
+  await lab.teardown();
+}
+
+/**
+ * A settled pair (node1 serving the VIP), measured per node over `windows` consecutive windows.
+ * Start-up work is let finish first: resource scripts, the initial negotiation, and for us V8's
+ * lazy compilation. Later windows show what is left of V8's warm-up: code that runs once a second
+ * is optimised only after minutes.
+ */
+export async function settledPairCost(c: Contender, timers: Timers, windowMs: number, ipfail = false, windows = 1): Promise<Map<string, Cost>[]> {
+  const lab = await servedPair(c, timers, ipfail);
+  try {
     await sleep(Math.max(IDLE_SETTLE_MS, 2 * timers.deadtimeMs));
     const out: Map<string, Cost>[] = [];
     for (let w = 0; w < windows; w++) out.push(await measureCost(lab, c, ['node1', 'node2'], windowMs));
     return out;
   } finally {
-    for (const n of ['node1', 'node2']) {
-      try {
-        c.kill(n);
-      } catch {
-        /* torn down anyway */
-      }
-    }
-    await lab.teardown();
+    await endPair(c, lab);
   }
 }
 
@@ -146,7 +161,35 @@ export async function idleBench(c: Contender, timers: Timers, windowMs: number, 
   all.forEach((costs, w) => {
     for (const [node, cost] of costs) {
       addCost(res, 'idle', c.name, timers.label, cost);
-      say(`${c.name} ${timers.label} ${node} window ${w + 1}: ${cost.cpuSPerMin.toFixed(3)} cpu-s/min, PSS ${cost.pssMb.toFixed(1)} MB, RSS ${cost.rssMb.toFixed(1)} MB, ${cost.txPps.toFixed(1)} pkt/s, ${cost.procs} procs`);
+      say(`${c.name} ${timers.label} ${node} window ${w + 1}: ${describe(cost)}`);
     }
   });
+}
+
+function describe(cost: Cost): string {
+  return `${cost.cpuSPerMin.toFixed(3)} cpu-s/min, PSS ${cost.pssMb.toFixed(1)} MB, RSS ${cost.rssMb.toFixed(1)} MB, ${cost.txPps.toFixed(1)} pkt/s, ${cost.procs} procs`;
+}
+
+/**
+ * The cost of daemons that have run for a while: every contender's pair runs side by side (idle
+ * daemons use a few milliseconds of CPU a second, so they do not disturb each other) for settleMs,
+ * then one window is measured on all of them at once.
+ */
+export async function idleSteadyBench(cs: readonly Contender[], timers: Timers, settleMs: number, windowMs: number, res: Results, say: (m: string) => void): Promise<void> {
+  const pairs: { c: Contender; lab: Lab }[] = [];
+  try {
+    for (const c of cs) pairs.push({ c, lab: await servedPair(c, timers, false) });
+    say(`idle-steady: ${pairs.length} pairs serving; measuring after ${Math.round(settleMs / 60_000)} min`);
+    await sleep(settleMs);
+    const costs = await Promise.all(pairs.map(({ c, lab }) => measureCost(lab, c, ['node1', 'node2'], windowMs)));
+    costs.forEach((m, i) => {
+      const c = pairs[i]!.c;
+      for (const [node, cost] of m) {
+        addCost(res, 'idle-steady', c.name, timers.label, cost);
+        say(`${c.name} ${timers.label} ${node} after ${Math.round(settleMs / 60_000)} min: ${describe(cost)}`);
+      }
+    });
+  } finally {
+    for (const { c, lab } of pairs) await endPair(c, lab);
+  }
 }

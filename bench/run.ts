@@ -6,7 +6,7 @@ import { isRoot, shQuiet } from '../test/lab/netns.js';
 import { TIMERS_1S, TIMERS_200MS, type Contender } from './contender.js';
 import { failoverBench } from './failover.js';
 import { Heartbeat3 } from './heartbeat3.js';
-import { idleBench } from './idle.js';
+import { idleBench, idleSteadyBench } from './idle.js';
 import { ipfailBench } from './ipfail.js';
 import { Keepalived } from './keepalived.js';
 import { loopbackBench } from './loopback.js';
@@ -14,7 +14,7 @@ import { Ours, loadOurRunner } from './ours.js';
 import { scaleBench } from './scale.js';
 import { Results, table, writeCsv } from './stats.js';
 
-const BENCHES = ['failover', 'idle', 'scale', 'ipfail', 'loopback'] as const;
+const BENCHES = ['failover', 'idle', 'idle-steady', 'scale', 'ipfail', 'loopback'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Args {
@@ -45,7 +45,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--csv') a.csv = v();
     else if (k === '--timers') a.timers = v().split(',');
     else if (k === '-h' || k === '--help') {
-      console.log('usage: node --import tsx bench/run.ts [--quick] [--only failover,idle,scale,ipfail,loopback] [--trials N] [--contenders a,b] [--timers 1s/3s,200ms/1s] [--csv FILE]');
+      console.log('usage: node --import tsx bench/run.ts [--quick] [--only failover,idle,idle-steady,scale,ipfail,loopback] [--trials N] [--contenders a,b] [--timers 1s/3s,200ms/1s] [--csv FILE]');
       process.exit(0);
     } else throw new Error(`unknown argument ${k}`);
   }
@@ -83,6 +83,8 @@ async function main(): Promise<number> {
         for (const t of timerSets) for (const c of contenders) await failoverBench(c, t, args.trials, res, say);
       } else if (bench === 'idle') {
         for (const t of timerSets) for (const c of contenders) await idleBench(c, t, q ? 20_000 : 60_000, q ? 1 : 3, res, say);
+      } else if (bench === 'idle-steady') {
+        await idleSteadyBench(contenders, TIMERS_1S, q ? 180_000 : 600_000, q ? 30_000 : 120_000, res, say);
       } else if (bench === 'scale') {
         const sizes = q ? [16] : [8, 16, 32];
         for (const n of sizes) for (const c of contenders.filter((x) => x.name !== 'keepalived')) {
@@ -106,7 +108,7 @@ async function main(): Promise<number> {
   writeCsv(res, csv);
   const head = shQuiet('git', ['rev-parse', '--short', 'HEAD']).trim() || '?';
   const dirty = shQuiet('git', ['status', '--porcelain', '--', 'src']).trim() ? ' + uncommitted src changes' : '';
-  console.log(`\nheartbeat-ts bench at ${head}${dirty} (${q ? 'QUICK: 1 trial, short windows' : `${args.trials} trials`}), ${Math.round((Date.now() - started) / 1000)} s\n`);
+  console.log(`\nheartbeat-ts bench at ${head}${dirty} (${q ? `QUICK: ${args.trials} trial(s), short windows` : `${args.trials} trials`}), ${Math.round((Date.now() - started) / 1000)} s\n`);
   console.log(table(res));
   console.log(`\nCSV: ${csv}`);
   return 0;
