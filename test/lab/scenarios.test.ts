@@ -211,9 +211,12 @@ describe('@lab scenarios: what users do with two heartbeat-ts nodes, seen from t
       p = await Pair.create({ autoFailback: 'off' });
       const t0 = Date.now();
       await p.h('node1').start();
+      const up1 = Date.now();
       await p.probe.waitServedBy('node1', 10_000, t0);
       await p.h('node2').start();
-      await sleep(2500);
+      // node1 announces deadtime + 2 s for its first 5 s (as Heartbeat does); the crash below must
+      // come after that, or node2 rightly waits 3 s. Faster start-up had made 2.5 s too short.
+      await sleep(Math.max(2500, 5500 - (Date.now() - up1)));
     });
     after(async () => p?.teardown());
 
