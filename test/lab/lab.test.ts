@@ -156,21 +156,28 @@ describe('@lab lab with more nodes and stale cleanup', function () {
   it('cleanupStale removes namespaces of a dead owner, and only those', () => {
     const run = new NetnsRun();
     const other = new NetnsRun();
+    const foreign = new NetnsRun();
     try {
       const ns = run.addNs('x');
       const keep = other.addNs('y');
-      // Pretend the owner of `run` died: its marker names a pid that has exited.
+      const theirs = foreign.addNs('z');
+      // Pretend the owner of `run` died: its marker names a pid that has exited. The same pid in
+      // another pid namespace (another container sharing /run) says nothing about that owner.
       const dead = spawnSync('true').pid;
       sh('sh', ['-c', `echo ${dead} > ${MARKER_DIR}/${run.prefix}`]);
+      sh('sh', ['-c', `echo '${dead} pid:[1]' > ${MARKER_DIR}/${foreign.prefix}`]);
       const removed = cleanupStale();
-      // Leftovers of other dead runs on this machine may go too; ours must, the live one must not.
-      expect(removed).to.include(ns);
-      expect(removed.filter((n) => n.startsWith(`${run.prefix}-`) || n.startsWith(`${other.prefix}-`))).to.deep.equal([ns]);
-      expect(sh('ip', ['netns', 'list'])).not.to.contain(ns);
-      expect(sh('ip', ['netns', 'list'])).to.contain(keep);
+      // Leftovers of other dead runs on this machine may go too; ours must, the live ones must not.
+      const mine = [run, other, foreign].map((r) => `${r.prefix}-`);
+      expect(removed.filter((n) => mine.some((m) => n.startsWith(m)))).to.deep.equal([ns]);
+      const list = sh('ip', ['netns', 'list']);
+      expect(list).not.to.contain(ns);
+      expect(list).to.contain(keep);
+      expect(list).to.contain(theirs);
     } finally {
       run.teardownSync();
       other.teardownSync();
+      foreign.teardownSync();
     }
   });
 });

@@ -8,7 +8,7 @@
 // of runs whose process died without tearing down — and only those, never anyone else's.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 
 export const MARKER_DIR = '/run/heartbeat-ts-lab';
 /** Every prefix this code makes: 'h' + 4 hex digits, then '-' in namespace names. */
@@ -31,6 +31,16 @@ export function shQuiet(cmd: string, args: readonly string[]): string {
     return '';
   }
 }
+
+// A pid means something only in its own pid namespace: a run in another container that shares
+// /run and the netns list would look dead from here, and its live namespaces must not be deleted.
+const PID_NS = (() => {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return '';
+  }
+})();
 
 function pidAlive(pid: number): boolean {
   try {
@@ -79,7 +89,7 @@ export class NetnsRun {
     live.add(this);
     installHooks();
     mkdirSync(MARKER_DIR, { recursive: true });
-    writeFileSync(`${MARKER_DIR}/${this.prefix}`, `${process.pid}\n`);
+    writeFileSync(`${MARKER_DIR}/${this.prefix}`, `${process.pid} ${PID_NS}\n`);
   }
 
   /** Full namespace names created so far. */
@@ -215,7 +225,9 @@ export function cleanupStale(): string[] {
   const all = shQuiet('ip', ['netns', 'list']).split('\n').map((l) => l.split(' ')[0] ?? '').filter(Boolean);
   const removed: string[] = [];
   for (const prefix of markers) {
-    const owner = Number(readFileSync(`${MARKER_DIR}/${prefix}`, 'utf8').trim());
+    const [pid, ns] = readFileSync(`${MARKER_DIR}/${prefix}`, 'utf8').trim().split(' ');
+    if (ns && ns !== PID_NS) continue;
+    const owner = Number(pid);
     if (owner > 0 && pidAlive(owner)) continue;
     for (const ns of all.filter((n) => n.startsWith(`${prefix}-`))) {
       deleteNamespace(ns);
