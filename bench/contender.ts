@@ -34,6 +34,8 @@ export interface Contender {
   readonly name: string;
   /** null when it can run here, else why not. */
   unavailable(): string | null;
+  /** The largest membership the scale bench may run, and why, when there is a limit. */
+  readonly scaleLimit?: { nodes: number; why: string };
   /** Writes every node's configuration; called once per lab before any start. */
   configure(lab: Lab, timers: Timers, opts: ConfigureOptions): void;
   /** Launches the daemon on a node; resolves once the process is up (not when it serves). */

@@ -47,6 +47,9 @@ export const AUTHKEYS = 'auth 1\n1 sha1 benchKey\n';
 
 export class Heartbeat3 implements Contender {
   readonly name = 'heartbeat-3.0.6';
+  // Seen 2026-12-06: 32 real nodes forked ~9000 processes (ResourceManager children) within
+  // minutes, and the kernel's OOM killer took the bench with all its results.
+  readonly scaleLimit = { nodes: 16, why: 'fork storm, out of memory at N=32 on the 2-core lab' };
   private hbs = new Map<string, RealHeartbeat>();
   private timers: Timers | null = null;
 

@@ -91,11 +91,9 @@ async function main(): Promise<number> {
       } else if (bench === 'scale') {
         const sizes = q ? [16] : [8, 16, 32];
         for (const n of sizes) for (const c of contenders.filter((x) => x.name !== 'keepalived')) {
-          if (c.name === 'heartbeat-3.0.6' && n > 16) {
-            // Seen 2026-12-06: 32 real nodes forked ~9000 processes (ResourceManager children) within
-            // minutes, and the kernel's OOM killer took the bench with all its results.
-            say(`scale N=${n}: heartbeat-3.0.6 not run (it fork-storms the 2-core lab out of memory at N=32)`);
-            res.add('scale', c.name, `${TIMERS_200MS.label} N=${n}`, 'false_deaths', 'lines', null, 'not run: fork storm, OOM at N=32');
+          if (c.scaleLimit && n > c.scaleLimit.nodes) {
+            say(`scale N=${n}: ${c.name} not run (${c.scaleLimit.why})`);
+            res.add('scale', c.name, `${TIMERS_200MS.label} N=${n}`, 'false_deaths', 'lines', null, `not run: ${c.scaleLimit.why}`);
             continue;
           }
           await scaleBench(c, TIMERS_200MS, n, q ? 30_000 : 300_000, res, say);
@@ -114,7 +112,6 @@ async function main(): Promise<number> {
     // After every bench, so that a run killed later (it happened: the OOM killer) keeps what it measured.
     writeCsv(res, csv);
   }
-  writeCsv(res, csv);
   const head = shQuiet('git', ['rev-parse', '--short', 'HEAD']).trim() || '?';
   const dirty = shQuiet('git', ['status', '--porcelain', '--', 'src']).trim() ? ' + uncommitted src changes' : '';
   console.log(`\nheartbeat-ts bench at ${head}${dirty} (${q ? `QUICK: ${args.trials} trial(s), short windows` : `${args.trials} trials`}), ${Math.round((Date.now() - started) / 1000)} s\n`);

@@ -225,8 +225,8 @@ export function cleanupStale(): string[] {
   const all = shQuiet('ip', ['netns', 'list']).split('\n').map((l) => l.split(' ')[0] ?? '').filter(Boolean);
   const removed: string[] = [];
   for (const prefix of markers) {
-    const [pid, ns] = readFileSync(`${MARKER_DIR}/${prefix}`, 'utf8').trim().split(' ');
-    if (ns && ns !== PID_NS) continue;
+    const [pid, pidNs] = readFileSync(`${MARKER_DIR}/${prefix}`, 'utf8').trim().split(' ');
+    if (pidNs && pidNs !== PID_NS) continue;
     const owner = Number(pid);
     if (owner > 0 && pidAlive(owner)) continue;
     for (const ns of all.filter((n) => n.startsWith(`${prefix}-`))) {
