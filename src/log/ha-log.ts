@@ -1,9 +1,8 @@
 // The daemon's log: Heartbeat's line format to logfile, debugfile, syslog and (when attached) stderr.
 // Destinations follow ha.cf: logfile never gets debug lines, debugfile gets everything.
-import winston from 'winston';
 import type { HaCf } from '../config/types.js';
 import { formatLine, type LineParts } from './format.js';
-import { AppendFileTransport, StderrTransport, SyslogTransport, type LogInfo } from './transports.js';
+import { AppendFileTransport, StderrTransport, SyslogTransport, type LogInfo, type LogSink } from './transports.js';
 import type { Level, Log } from './types.js';
 
 /** Where the lines go, after ha.cf and Heartbeat's defaults are applied. */
@@ -83,9 +82,6 @@ export function resolveLogTargets(opts: HaLogOptions): LogTargets {
   return { logfile: logfile || null, debugfile: debugfile || null, logfacility, syslogmsgfmt };
 }
 
-/** winston levels: lower is more severe. Names are ours (Level), so no mapping is needed. */
-const WINSTON_LEVELS: Record<Level, number> = { crit: 0, error: 1, warn: 2, notice: 3, info: 4, debug: 5 };
-
 export function createHaLog(opts: HaLogOptions): HaLog {
   const targets = resolveLogTargets(opts);
   const entity = opts.entity ?? 'heartbeat';
@@ -107,10 +103,9 @@ export function createHaLog(opts: HaLogOptions): HaLog {
       })
     : null;
 
-  const transports: winston.transport[] = [...files];
-  if (stderr) transports.push(stderr);
-  if (syslog) transports.push(syslog);
-  const logger = winston.createLogger({ levels: WINSTON_LEVELS, level: 'debug', exitOnError: false, transports });
+  const sinks: LogSink[] = [...files];
+  if (stderr) sinks.push(stderr);
+  if (syslog) sinks.push(syslog);
 
   const parts = (level: Level, message: string): LineParts => ({
     wallTime: now(),
@@ -126,7 +121,14 @@ export function createHaLog(opts: HaLogOptions): HaLog {
     log(level: Level, message: string): void {
       if (closed || (level === 'debug' && debug === 0)) return;
       const info: LogInfo = { level, message, parts: parts(level, message) };
-      logger.log(info);
+      for (const s of sinks) {
+        if (level === 'debug' && s.level !== 'debug') continue;
+        try {
+          s.log(info);
+        } catch {
+          /* a broken stderr must not cost the logfile its line, nor the caller its work */
+        }
+      }
     },
     logSync(level: Level, message: string): void {
       if (level === 'debug' && debug === 0) return;
@@ -143,7 +145,6 @@ export function createHaLog(opts: HaLogOptions): HaLog {
       if (closed) return;
       closed = true;
       await syslog?.shutdown();
-      logger.close();
     },
   };
 }

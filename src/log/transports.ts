@@ -1,36 +1,37 @@
-// winston transports for Heartbeat's log destinations: logfile/debugfile, stderr, syslog.
+// Heartbeat's log destinations: logfile/debugfile, stderr, syslog. HaLog hands each line to each
+// sink whose level takes it; every sink is synchronous or drops, so logging never blocks or throws.
 // Files are opened, appended and closed per line, as cl_direct_log does, so logrotate needs no signal
 // and nothing is buffered when the process exits.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
-import TransportStream from 'winston-transport';
 import { formatLine, priority, syslogBody, type LineParts } from './format.js';
 
-/** What HaLog hands every transport: winston's level/message plus the parts of the line. */
+/** What HaLog hands every sink: the level and message plus the parts of the line. */
 export interface LogInfo {
   readonly level: string;
   readonly message: string;
   readonly parts: LineParts;
 }
 
-type Next = () => void;
+/** A destination. Level 'debug' takes every line, 'info' every line but debug. */
+export interface LogSink {
+  readonly level: 'info' | 'debug';
+  log(info: LogInfo): void;
+}
 
-/** logfile or debugfile. The winston `level` option decides whether debug lines get here. */
-export class AppendFileTransport extends TransportStream {
+/** logfile or debugfile; `level` decides whether debug lines get here. */
+export class AppendFileTransport implements LogSink {
   /** The last write error (ENOENT, EACCES...), kept for status; the log never throws at its caller. */
   lastError: Error | null = null;
 
   constructor(
     readonly path: string,
     readonly syslogmsgfmt: boolean,
-    level: 'info' | 'debug',
-  ) {
-    super({ level });
-  }
+    readonly level: 'info' | 'debug',
+  ) {}
 
-  override log(info: LogInfo, next: Next): void {
+  log(info: LogInfo): void {
     this.writeLine(formatLine(info.parts, this.syslogmsgfmt));
-    next();
   }
 
   /** Synchronous by design (one line is small): the line is on disk when this returns. */
@@ -45,17 +46,16 @@ export class AppendFileTransport extends TransportStream {
 }
 
 /** Start-up and `--foreground` output; Heartbeat prints the same lines to stderr as to the logfile. */
-export class StderrTransport extends TransportStream {
+export class StderrTransport implements LogSink {
+  readonly level = 'debug';
+
   constructor(
     readonly syslogmsgfmt: boolean,
     private readonly sink: (s: string) => void = (s) => void process.stderr.write(s),
-  ) {
-    super({ level: 'debug' });
-  }
+  ) {}
 
-  override log(info: LogInfo, next: Next): void {
+  log(info: LogInfo): void {
     this.sink(`${formatLine(info.parts, this.syslogmsgfmt)}\n`);
-    next();
   }
 }
 
@@ -80,14 +80,14 @@ const MAX_BACKLOG_BYTES = 256 * 1024;
  * Each line carries its own <PRI>, so facility and severity are per line. If logger exits it is
  * respawned after respawnMs; lines logged while it is down are dropped, never queued.
  */
-export class SyslogTransport extends TransportStream {
+export class SyslogTransport implements LogSink {
+  readonly level = 'debug';
   private child: ChildProcess | null = null;
   private stopped = false;
   private respawnTimer: NodeJS.Timeout | null = null;
   dropped = 0;
 
   constructor(private readonly opts: SyslogOptions) {
-    super({ level: 'debug' });
     priority(opts.facility, 'info'); // throws RangeError early on a bad facility name
     this.startChild();
   }
@@ -119,7 +119,7 @@ export class SyslogTransport extends TransportStream {
     return this.child?.pid ?? null;
   }
 
-  override log(info: LogInfo, next: Next): void {
+  log(info: LogInfo): void {
     const p = info.parts;
     const stdin = this.child?.stdin;
     if (!stdin || !stdin.writable || stdin.writableLength > MAX_BACKLOG_BYTES) {
@@ -129,7 +129,6 @@ export class SyslogTransport extends TransportStream {
       const body = syslogBody(p.pid, p.level, p.message.replace(/\n/g, ' '));
       stdin.write(`<${priority(this.opts.facility, p.level)}>${body}\n`);
     }
-    next();
   }
 
   /** End logger's input so it flushes and exits; resolves when it has (or after timeoutMs). */

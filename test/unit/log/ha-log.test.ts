@@ -141,10 +141,10 @@ describe('ha-log', () => {
       expect(first).to.be.a('number');
       process.kill(first as number, 'SIGKILL');
       await until(() => t.loggerPid() === null);
-      t.log(line('while down'), () => undefined);
+      t.log(line('while down'));
       expect(t.dropped).to.equal(1);
       await until(() => t.loggerPid() !== null);
-      t.log(line('after respawn'), () => undefined);
+      t.log(line('after respawn'));
       await t.shutdown();
       await until(() => received.includes('after respawn'));
       expect(received).not.to.include('while down');
