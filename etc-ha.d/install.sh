@@ -18,7 +18,7 @@ if [ -z "$dest" ] && dpkg-query -W -f='${Status}' heartbeat 2>/dev/null | grep -
 	exit 1
 fi
 
-(cd "$src" && npx tsc -p tsconfig.json --outDir "$src/dist") >/dev/null
+(cd "$src" && npm run --silent build) >/dev/null
 mkdir -p "$lib" "$dest/usr/sbin" "$dest/usr/bin" "$dest/etc/ha.d/resource.d" "$dest/etc/init.d" \
 	"$dest/lib/systemd/system" "$dest/etc/logrotate.d" "$dest/etc/default" "$dest/var/lib/heartbeat"
 rm -rf "$lib/dist"

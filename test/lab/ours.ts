@@ -9,14 +9,14 @@ import type { Lab, LabNode, NodeFiles } from './lab.js';
 const REPO = resolve('.');
 
 /**
- * Compiles src/ to dist/ (as production runs it: no tsx, no esbuild service) once per process.
- * Benchmarks use it to measure start-up, CPU and memory of what operators install.
+ * Builds dist/ with `npm run build` (one bundle per command, as production runs it: no tsx, no
+ * esbuild service) once per process. Benchmarks use it to measure what operators install.
  */
 let compiled = false;
 export function ensureCompiled(): void {
   if (compiled) return;
-  const r = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: REPO, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`tsc failed: ${r.stdout}${r.stderr}`);
+  const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: REPO, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`npm run build failed: ${r.stdout}${r.stderr}`);
   compiled = true;
 }
 
