@@ -38,8 +38,6 @@ export interface RuntimeDeps {
   readonly stopClients?: () => Promise<void>;
   /** Called once with the exit code when the runtime has finished (graceful or hard deadline). */
   readonly onExit?: (code: number) => void;
-  /** Called once when communication is up: every node heard from or declared dead. */
-  readonly onCommUp?: () => void;
   /**
    * Run ipfail's decision core. Default: when ha.cf respawns ipfail and has ping targets, which is
    * when Heartbeat would run ipfail.

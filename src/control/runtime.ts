@@ -277,7 +277,6 @@ export class Runtime {
           const peer = this.plan.cfg.peer;
           const st = this.membership.status().nodes.find((n) => n.name === peer)?.status;
           this.planStep({ kind: 'comm-up', at, peerUp: st === 'up' || st === 'active' });
-          this.deps.onCommUp?.();
           break;
         }
         case 'node-status':
