@@ -302,7 +302,10 @@ export class Runtime {
           break;
         case 'deliver':
           if (f.node === this.cfg.thisNode) break; // our own loopback: the planner replays its own messages itself
-          this.planStep({ kind: 'message', at, from: f.node, msg: f.msg });
+          // v1 resources are a pair (haresources names this node and its peer). Fed every node's
+          // resource reports, its "other node is stable" flipped with each sender, and each flip
+          // re-sent ours: 16 nodes starting sent ~10 resource messages a second each.
+          if (f.node === this.plan.cfg.peer) this.planStep({ kind: 'message', at, from: f.node, msg: f.msg });
           this.ipfail({ kind: 'message', at, from: f.node, msg: f.msg });
           break;
         case 'link-status':

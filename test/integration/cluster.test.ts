@@ -117,3 +117,25 @@ describe('cluster of two runtimes over the memory medium', function () {
     await waitFor(() => c.holders().join() === 'node1', 8000, exclusive());
   });
 });
+
+describe('cluster of six runtimes (v1 resources are a pair)', function () {
+  this.timeout(20_000);
+  let c: Cluster;
+  afterEach(async () => {
+    await c.stopAll();
+  });
+
+  it("settles: each node's resource talk is with its peer, not a re-send for every node's report", async () => {
+    c = new Cluster({ nodes: ['node1', 'node2', 'node3', 'node4', 'node5', 'node6'] });
+    await c.startAll();
+    await waitFor(() => c.holders().join() === 'node1', 8000);
+    await sleep(3000);
+    expect(c.holders()).to.deep.equal(['node1']);
+    for (const n of c.nodes) {
+      // Once per start-up with the peer; fed everyone's reports it was one per flip of "stable".
+      const completed = n.text().split('\n').filter((l) => l.includes('remote resource transition completed.')).length;
+      expect(completed, `${n.name}:\n${n.text()}`).to.be.within(1, 2);
+      expect(n.text()).to.not.match(/Both machines own|is dead|Late heartbeat/);
+    }
+  });
+});
