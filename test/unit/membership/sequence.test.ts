@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { HG_B, PING, at, cluster, kinds, logs, msg, other, ping, rx, sends, status, upCluster } from './helpers.js';
+import { seqRuns } from '../../../src/membership/timers.js';
 
 const rexmitReq = (first: number, last: number) =>
   msg({ t: 'NS_rexmit', dest: 'alpha', firstseq: String(first), lastseq: String(last), src: 'bravo', ts: '6b01fea5' });
@@ -28,6 +29,28 @@ describe('membership: sequence numbers and retransmission requests', () => {
     expect(logs(fill)).to.deep.equal(['info: No pkts missing from bravo!']);
     expect(sends(run([at(2650), at(3000)])).filter((s) => s.t === 'NS_rexmit')).to.have.length(0);
     expect(core.status().counters).to.include({ lostPackets: 1, rexmitRequestsSent: 2 });
+  });
+
+  it('asks for a run of missing seqs in one NS_rexmit, and only for what is still missing', () => {
+    const { run, core } = cluster();
+    run([rx(ping(), PING, 50), rx(status(46), 'eth0', 100), rx(status(47), 'eth0', 1000), at(1000)]);
+    run([rx(status(51), 'eth0', 2000), rx(status(54), 'eth0', 2010), at(2010)]);
+    const first = sends(run([at(2160)])).filter((s) => s.t === 'NS_rexmit').map((s) => s.f);
+    expect(first).to.deep.equal([
+      { t: 'NS_rexmit', dest: 'bravo', firstseq: '48', lastseq: '50' },
+      { t: 'NS_rexmit', dest: 'bravo', firstseq: '52', lastseq: '53' },
+    ]);
+    run([rx(status(49), 'eth0', 2200)]);
+    const again = sends(run([at(2410)])).filter((s) => s.t === 'NS_rexmit').map((s) => [s.f.firstseq, s.f.lastseq]);
+    expect(again).to.deep.equal([['48', '48'], ['50', '50'], ['52', '53']]);
+    expect(core.status().counters).to.include({ lostPackets: 5, rexmitRequestsSent: 5 });
+  });
+
+  it('splits a run longer than a peer answers at once (50)', () => {
+    const seqs = Array.from({ length: 120 }, (_, i) => 10 + i);
+    expect(seqRuns(seqs, 50)).to.deep.equal([[10, 59], [60, 109], [110, 129]]);
+    expect(seqRuns([1, 2, 4, 7, 8], 50)).to.deep.equal([[1, 2], [4, 4], [7, 8]]);
+    expect(seqRuns([], 50)).to.deep.equal([]);
   });
 
   it('an older status filling a gap does not undo a newer status', () => {
