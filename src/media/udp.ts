@@ -20,10 +20,18 @@ function literalLookup(host: string, options: LookupOneOptions, cb: LookupCallba
   else lookup(host, options, cb);
 }
 
+/**
+ * The kernel's default receive buffer holds about a second of a 16-node cluster's heartbeats: a
+ * node busy for longer (starting up) lost packets, asked for them again, and those requests and
+ * answers cost everyone more. The kernel caps this at net.core.rmem_max; memory is used only by
+ * packets actually waiting.
+ */
+const RECV_BUFFER_BYTES = 1 << 20;
+
 /** Binds a UDP socket; rejects with "KIND: cannot bind udp ADDR:PORT: ECODE". */
 export function bindUdp(kind: string, address: string, port: number, log: Log, name: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const sock = createSocket({ type: 'udp4', reuseAddr: true, lookup: literalLookup });
+    const sock = createSocket({ type: 'udp4', reuseAddr: true, lookup: literalLookup, recvBufferSize: RECV_BUFFER_BYTES });
     const onBindError = (err: Error): void => {
       sock.close();
       reject(new HaError('HA_E_MEDIA', `${kind}: cannot bind udp ${address}:${port}: ${errnoCode(err)}`, { cause: err }));
