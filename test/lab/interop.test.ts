@@ -177,6 +177,51 @@ describe('@lab interop: heartbeat-ts and the real Heartbeat 3.0.6 see each other
     expect(get(mine.at(-1)!, 'dt')).to.equal(get(theirs.at(-1)!, 'dt')); // 3 s = bb8 once past start-up
   });
 
+  it('ucast + sha1: ours loses a run of the real one\'s packets, asks for the run in one NS_rexmit, and the real one resends all of it', async () => {
+    const pcap = join(lab.node('node2').dir, 'rexmit.pcap');
+    let dump: ChildProcess | null = null;
+    let from = 0;
+    try {
+      dump = spawn('ip', ['netns', 'exec', lab.node('node2').ns, 'tcpdump', '-i', 'eth1', '-U', '-n', '-s', '0', '-w', pcap, 'udp', 'port', '694'], {
+        stdio: 'ignore',
+      });
+      await startPair('ucast', 'sha1');
+      await bothActive();
+      await sleep(5500); // past the first 5 s, when a node announces deadtime + 2 s
+      from = ours.log().length;
+      // Two seqs in a row lost without a gap of deadtime: hb_standby makes the real one send a
+      // message at once, and 1.5 s always holds one of its keepalives. It still hears us.
+      lab.dropShare('node1', 100, { iface: 'eth1', direction: 'in' });
+      real.standby();
+      await sleep(1500);
+      lab.clearFaults();
+      await waitLog(ours, /info: No pkts missing from node2!/, 6000, from);
+      await sleep(1000);
+    } finally {
+      lab.clearFaults();
+      if (dump?.pid) process.kill(dump.pid, 'SIGINT');
+      await new Promise((r) => (dump && dump.exitCode === null ? dump.on('exit', r) : r(null)));
+    }
+    const text = ours.log().slice(from);
+    const lost = /WARN: (\d+) lost packet\(s\) for \[node2\]/.exec(text);
+    expect(Number(lost?.[1]), `seqs lost from the real one:\n${text}`).to.be.at.least(2);
+    // Captured on the real one's side: our requests, and its resent seqs.
+    const seen = udpPayloads(readFileSync(pcap)).flatMap((p) => {
+      const d = decodeDatagram(p.payload);
+      return d.ok ? [{ src: p.src, m: d.message }] : [];
+    });
+    const requests = seen.filter((x) => x.src === lab.node('node1').eth1 && get(x.m, 't') === 'NS_rexmit').map((x) => x.m);
+    note(`our NS_rexmit requests: ${requests.map((m) => `${get(m, 'firstseq')}..${get(m, 'lastseq')}`).join(', ')}`);
+    const range = requests.find((m) => Number(get(m, 'lastseq')) > Number(get(m, 'firstseq')));
+    expect(range, 'a range request').to.not.equal(undefined);
+    // Heartbeat answered the whole range: each seq in it went out from node2 a second time.
+    for (let q = Number(get(range!, 'firstseq')); q <= Number(get(range!, 'lastseq')); q++) {
+      const copies = seen.filter((x) => x.src === lab.node('node2').eth1 && get(x.m, 'seq') === q.toString(16)).length;
+      expect(copies, `seq ${q} sent by the real one`).to.be.at.least(2);
+    }
+    expect(text).not.to.match(/is dead/);
+  });
+
   it('a wrong key keeps them apart, with an "authtoken does not match" ERROR on the real one and a drop line naming the peer on ours', async () => {
     await startPair('ucast', 'sha1', ['keyOne', 'keyTwo']);
     // Past initdead (4 s): each declares the other dead without ever seeing it.
