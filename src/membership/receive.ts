@@ -4,12 +4,11 @@ import type { HbMessage } from '../wire/types.js';
 import type { Level } from '../log/types.js';
 import type { NodeStatus } from './types.js';
 import { type CoreState, type NodeState, type Out, newNode } from './state.js';
-import { ackNeeded, checkSeq, type SeqVerdict } from './seq-track.js';
+import { REXMIT_BATCH, ackNeeded, checkSeq, type SeqVerdict } from './seq-track.js';
 import { bin, fields, hex, parseDec, parseHex, str } from './fields.js';
 import { checkCommUp, emitSend, sendStatus, setLinkStatus } from './timers.js';
 
-/** Heartbeat resends at most this many packets per NS_rexmit, and one slot not twice within 240 ms. */
-const MAX_RESEND_PER_REQUEST = 50;
+/** Heartbeat resends one slot not twice within 240 ms. */
 const RESEND_QUIET_MS = 240;
 export const MAX_MSG_HIST = 500;
 
@@ -220,7 +219,7 @@ function onRexmit(s: CoreState, out: Out, from: string, msg: HbMessage, at: numb
     return;
   }
   let sent = 0;
-  for (let seq = first; seq <= last && sent < MAX_RESEND_PER_REQUEST; seq++) {
+  for (let seq = first; seq <= last && sent < REXMIT_BATCH; seq++) {
     if (seq > s.seq) {
       out.log('warn', `Rexmit of seq ${seq} requested. ${s.seq} is max.`);
       break;

@@ -9,6 +9,8 @@ export const SEQGAP = 250;
 export const REXMIT_REPEAT_MS = 250;
 export const REXMIT_MIN_DELAY_MS = 50;
 export const REXMIT_MAX_DELAY_MS = 250;
+/** Heartbeat resends at most this many packets per NS_rexmit; we ask for no more in one. */
+export const REXMIT_BATCH = 50;
 /** Heartbeat's ACK_MSG_DIV. */
 export const ACK_DIV = 10;
 const MAX_MISSING = 500;

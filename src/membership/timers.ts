@@ -3,7 +3,7 @@
 import type { HbField } from '../wire/types.js';
 import type { NodeStatus } from './types.js';
 import { type CoreState, type NodeState, type Out, deadInterval } from './state.js';
-import { dueRexmits, nextRexmitDue, resetAfterDeath } from './seq-track.js';
+import { REXMIT_BATCH, dueRexmits, nextRexmitDue, resetAfterDeath } from './seq-track.js';
 import { fields, hex, str } from './fields.js';
 
 const DEFAULT_EXTRA_DT_MS = 2000;
@@ -107,7 +107,6 @@ export function checkCommUp(s: CoreState, out: Out, at: number): void {
  * fed a storm: a node that lost 20 packets from each of 15 peers multicast 300 requests every
  * 250 ms, everyone had to read them, fell behind, lost more, and asked again.
  */
-const REXMIT_RUN_MAX = 50;
 
 export function seqRuns(sorted: readonly number[], max: number): [number, number][] {
   const runs: [number, number][] = [];
@@ -122,7 +121,7 @@ export function seqRuns(sorted: readonly number[], max: number): [number, number
 export function sendRexmitRequests(s: CoreState, out: Out, at: number): void {
   for (const n of s.nodes.values()) {
     if (n.type !== 'normal' || n.status === 'dead' || n.track.missing.size === 0) continue;
-    for (const [first, last] of seqRuns(dueRexmits(n.track, at), REXMIT_RUN_MAX)) {
+    for (const [first, last] of seqRuns(dueRexmits(n.track, at), REXMIT_BATCH)) {
       emitSend(s, out, fields(['t', 'NS_rexmit'], ['dest', n.name], ['firstseq', String(first)], ['lastseq', String(last)]));
       s.counters.rexmitRequestsSent++;
     }
