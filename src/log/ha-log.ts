@@ -122,7 +122,7 @@ export function createHaLog(opts: HaLogOptions): HaLog {
       if (closed || (level === 'debug' && debug === 0)) return;
       const info: LogInfo = { level, message, parts: parts(level, message) };
       for (const s of sinks) {
-        if (level === 'debug' && s.level !== 'debug') continue;
+        if (!takes(s, level)) continue;
         try {
           s.log(info);
         } catch {
@@ -133,7 +133,7 @@ export function createHaLog(opts: HaLogOptions): HaLog {
     logSync(level: Level, message: string): void {
       if (level === 'debug' && debug === 0) return;
       const p = parts(level, message);
-      for (const f of files) if (level !== 'debug' || f.level === 'debug') f.writeLine(formatFor(f, p));
+      for (const f of files) if (takes(f, level)) f.writeLine(formatFor(f, p));
       if (stderr) (opts.stderrWrite ?? ((s: string) => void process.stderr.write(s)))(`${formatFor(stderr, p)}\n`);
     },
     debugLevel: () => debug,
@@ -147,6 +147,11 @@ export function createHaLog(opts: HaLogOptions): HaLog {
       await syslog?.shutdown();
     },
   };
+}
+
+/** logfile takes every line but debug; debugfile, stderr and syslog take them all. */
+function takes(sink: LogSink, level: Level): boolean {
+  return level !== 'debug' || sink.level === 'debug';
 }
 
 function formatFor(t: AppendFileTransport | StderrTransport, p: LineParts): string {
