@@ -165,3 +165,33 @@ describe('membership: long life', () => {
     expect(core.status().nodes.map((n) => n.status)).to.deep.equal(['ping', 'active', 'active']);
   });
 });
+
+describe('membership: our status paced by the first other node', () => {
+  const statusSeqs = (out: ReturnType<ReturnType<typeof upCluster>['run']>) =>
+    sends(out).filter((s) => s.t === 'status').map((s) => s.seq);
+
+  it("sends ours with bravo's status when it is due within half a keepalive, then a keepalive later", () => {
+    const { run } = upCluster(); // our next status is due at 1000
+    expect(statusSeqs(run([rx(status(2), 'eth0', 499)]))).to.deep.equal([]); // 501 ms early: too early
+    const paced = run([rx(status(3), 'eth0', 600), rx(status(3), 'eth1', 601)]);
+    expect(statusSeqs(paced)).to.have.length(1); // the copy on eth1 is a duplicate: no second one
+    expect(statusSeqs(run([at(1000), at(1599)]))).to.deep.equal([]);
+    expect(statusSeqs(run([at(1600)]))).to.have.length(1);
+  });
+
+  it('is not paced by an older status filling a gap, nor before comm is up', () => {
+    const { run } = upCluster();
+    run([rx(status(4), 'eth0', 300)]); // seqs 2 and 3 missing
+    expect(statusSeqs(run([rx(status(2), 'eth0', 700)]))).to.deep.equal([]);
+    const fresh = cluster();
+    expect(statusSeqs(fresh.run([rx(status(1, { st: 'up' }), 'eth0', 900)]))).to.deep.equal([]);
+  });
+
+  it('in a larger cluster follows only the first other node of ha.cf', () => {
+    const c = cluster({ nodes: ['alpha', 'bravo', 'charlie'], thisNode: 'charlie', pingNodes: [] });
+    const hgA = 0x6b01fe00;
+    expect(kinds(c.run([rx(status(1, {}, 'alpha', hgA), 'eth0', 100), rx(status(1), 'eth0', 100)]), 'comm-up')).to.have.length(1);
+    expect(statusSeqs(c.run([rx(status(2), 'eth0', 800)]))).to.deep.equal([]);
+    expect(statusSeqs(c.run([rx(status(2, {}, 'alpha', hgA), 'eth0', 800)]))).to.have.length(1);
+  });
+});
