@@ -5,7 +5,7 @@ import type { ClusterConfig } from '../config/types.js';
 import type { Effect, MembershipConfig, MembershipEvent, MembershipStatus, NodeView } from './types.js';
 import { type CoreState, Out, deadInterval, newNode, newState } from './state.js';
 import { onMessage } from './receive.js';
-import { checkCommUp, emitSend, nextWake, onTick, sendStatus } from './timers.js';
+import { checkCommUp, emitSend, nextWake, onTick, sendStatus, sendStatusIfDue } from './timers.js';
 
 export class Membership {
   private readonly s: CoreState;
@@ -27,7 +27,10 @@ export class Membership {
         emitSend(s, out, e.fields, e.dest);
         break;
       case 'message':
-        if (s.started) onMessage(s, out, e.msg, e.link, e.at);
+        if (s.started) {
+          onMessage(s, out, e.msg, e.link, e.at);
+          sendStatusIfDue(s, out, e.at);
+        }
         break;
       case 'tick':
         if (s.started) onTick(s, out, e.at);

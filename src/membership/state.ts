@@ -53,6 +53,8 @@ export interface CoreState {
   /** Last seq we assigned. */
   seq: number;
   nextStatusAt: number;
+  /** When our last status went out (any reason): a due one at the same moment is not sent twice. */
+  statusSentAt: number;
   /** Every other node, normal and ping, by name. */
   readonly nodes: Map<string, NodeState>;
   /** Our own links seen up through looped-back broadcasts. */
@@ -94,6 +96,7 @@ export function newState(cfg: MembershipConfig): CoreState {
     flowControl: true,
     seq: 0,
     nextStatusAt: 0,
+    statusSentAt: -Infinity,
     nodes: new Map(),
     ownLinks: new Map(),
     resentAt: new Map(),

@@ -30,6 +30,7 @@ export function sendStatus(s: CoreState, out: Out, at: number): void {
   const f = fields(['t', 'status'], ['st', s.localStatus], ['dt', hex(announcedDeadtime(s, at))]);
   if (s.flowControl) f.push({ name: 'protocol', type: 0, value: '1' });
   emitSend(s, out, f);
+  s.statusSentAt = at;
 }
 
 /** Heartbeat's set_local_status: send first, then log. */
@@ -128,15 +129,23 @@ export function sendRexmitRequests(s: CoreState, out: Out, at: number): void {
   }
 }
 
+/**
+ * Our keepalive, when due. Also checked after each received message: a burst of them (peers paced
+ * into one phase, each heard for the first time by a starting node) can take longer than a
+ * keepalive to read, and our own status must not wait for the timer behind it.
+ */
+export function sendStatusIfDue(s: CoreState, out: Out, at: number): void {
+  if (at < s.nextStatusAt) return;
+  if (s.statusSentAt !== at) sendStatus(s, out, at);
+  const k = s.cfg.keepaliveMs;
+  s.nextStatusAt += k;
+  // After a stall, keep the phase but do not send a burst.
+  if (s.nextStatusAt <= at) s.nextStatusAt += Math.ceil((at - s.nextStatusAt + 1) / k) * k;
+}
+
 export function onTick(s: CoreState, out: Out, at: number): void {
   for (const l of s.drops.flush(at)) out.log(l.level, l.text);
-  if (at >= s.nextStatusAt) {
-    sendStatus(s, out, at);
-    const k = s.cfg.keepaliveMs;
-    s.nextStatusAt += k;
-    // After a stall, keep the phase but do not send a burst.
-    if (s.nextStatusAt <= at) s.nextStatusAt += Math.ceil((at - s.nextStatusAt + 1) / k) * k;
-  }
+  sendStatusIfDue(s, out, at);
   const mark = out.effects.length;
   checkTimeouts(s, out, at);
   checkCommUp(s, out, at);

@@ -179,6 +179,13 @@ describe('membership: our status paced by the first other node', () => {
     expect(statusSeqs(run([at(1600)]))).to.have.length(1);
   });
 
+  it('sends an overdue status on any message, not only when its timer comes', () => {
+    const { run } = upCluster(); // due at 1000; a ping node's packet is read first, at 1003
+    expect(statusSeqs(run([rx(ping(), PING, 1003)]))).to.have.length(1);
+    expect(statusSeqs(run([at(1003), at(1999)]))).to.deep.equal([]);
+    expect(statusSeqs(run([at(2000)]))).to.have.length(1);
+  });
+
   it('is not paced by an older status filling a gap, nor before comm is up', () => {
     const { run } = upCluster();
     run([rx(status(4), 'eth0', 300)]); // seqs 2 and 3 missing
