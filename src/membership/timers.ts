@@ -108,7 +108,6 @@ export function checkCommUp(s: CoreState, out: Out, at: number): void {
  * fed a storm: a node that lost 20 packets from each of 15 peers multicast 300 requests every
  * 250 ms, everyone had to read them, fell behind, lost more, and asked again.
  */
-
 export function seqRuns(sorted: readonly number[], max: number): [number, number][] {
   const runs: [number, number][] = [];
   for (const seq of sorted) {
