@@ -78,9 +78,30 @@ describe('@lab failover lab topology and fault tools', function () {
   it('dropShare(50) loses a measurable share of packets, and clearFaults ends it', () => {
     lab.dropShare('node2', 50, { iface: 'eth1' });
     const loss = lab.pingLoss('node1', '198.51.100.2', 200);
+    const dropped = lab.droppedIn('node2');
     lab.clearFaults('node2');
     expect(loss).to.be.within(0.3, 0.7);
+    expect(dropped, 'echo requests the rule dropped').to.be.within(loss * 200 - 2, loss * 200 + 2);
     expect(lab.pingLoss('node1', '198.51.100.2', 50)).to.equal(0);
+  });
+
+  it('dropShare with `containing` drops only packets carrying that text', () => {
+    const pingWith = (hexByte: string): boolean => {
+      try {
+        lab.exec('node1', 'ping', ['-n', '-q', '-c', '1', '-W', '0.5', '-p', hexByte, '198.51.100.2']);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    lab.dropShare('node2', 100, { iface: 'eth1', containing: 'AAAA' });
+    try {
+      expect(pingWith('41'), 'payload of "A"s').to.equal(false);
+      expect(pingWith('42'), 'payload of "B"s').to.equal(true);
+      expect(lab.droppedIn('node2')).to.equal(1);
+    } finally {
+      lab.clearFaults('node2');
+    }
   });
 
   it('freeze stops a process (by pid or whole node) and thaw resumes it', async () => {

@@ -271,18 +271,28 @@ export class Lab {
     block(bb, a);
   }
 
-  /** Drops a random share (0..100 %) of the node's packets, on one interface or all. */
-  dropShare(name: string, percent: number, opts: { iface?: string; direction?: Direction } = {}): void {
+  /**
+   * Drops a random share (0..100 %) of the node's packets, on one interface or all; with `containing`,
+   * only packets whose bytes include that text.
+   */
+  dropShare(name: string, percent: number, opts: { iface?: string; direction?: Direction; containing?: string } = {}): void {
     if (percent < 0 || percent > 100) throw new Error(`Lab: dropShare percent out of range: ${percent}`);
     this.ensureChain(name);
     const p = (percent / 100).toFixed(4);
     const dir = opts.direction ?? 'in';
+    const hex = opts.containing === undefined ? [] : ['-m', 'string', '--algo', 'bm', '--hex-string', `|${Buffer.from(opts.containing).toString('hex')}|`];
     const rule = (chain: string, ifFlag: string): string[] => [
-      '-A', chain, ...(opts.iface ? [ifFlag, opts.iface] : []),
+      '-A', chain, ...(opts.iface ? [ifFlag, opts.iface] : []), ...hex,
       '-m', 'statistic', '--mode', 'random', '--probability', p, '-j', 'DROP',
     ];
     if (dir !== 'out') this.ipt(name, rule('HBLAB', '-i'));
     if (dir !== 'in') this.ipt(name, rule('HBLAB-OUT', '-o'));
+  }
+
+  /** Packets the node's dropShare()/partition() input rules have dropped since they were added. */
+  droppedIn(name: string): number {
+    const out = this.exec(name, 'iptables', ['-w', '-L', 'HBLAB', '-n', '-v', '-x']);
+    return out.split('\n').filter((l) => /\bDROP\b/.test(l)).reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[0]), 0);
   }
 
   /** Removes every dropShare()/partition() rule of a node (or of all nodes). */
