@@ -32,6 +32,17 @@ function settleMs(t: Timers): number {
   return Math.max(2000, 3 * t.keepaliveMs);
 }
 
+/**
+ * Every step of a trial follows the last one's outcome, so without this the cut and the heal land at
+ * the same point of the pair's heartbeat cycle in every trial (and of the probe's 80 ms retry cycle):
+ * five trials would measure one phase five times. Waits a uniform random part of a keepalive.
+ */
+async function randomPhase(t: Timers): Promise<number> {
+  const ms = Math.floor(Math.random() * t.keepaliveMs);
+  await sleep(ms);
+  return ms;
+}
+
 export async function failoverBench(c: Contender, timers: Timers, trials: number, res: Results, say: Say): Promise<void> {
   const B = 'failover';
   const add = (metric: string, unit: string, v: number | null, note?: string): void => res.add(B, c.name, timers.label, metric, unit, v, note);
@@ -80,6 +91,7 @@ export async function failoverBench(c: Contender, timers: Timers, trials: number
         if (holder !== 'node1') throw new Error(`VIP on ${holder ?? 'nobody'} before the hard failover`);
         const heard = await LastHeard.start(lab, 'node2', 'node1');
         await sleep(timers.keepaliveMs + 300); // at least one heartbeat captured before the cut
+        const cutOffset = await randomPhase(timers);
         lab.cutLink('node1', 'eth0');
         lab.cutLink('node1', 'eth1');
         const t3 = Date.now();
@@ -93,13 +105,14 @@ export async function failoverBench(c: Contender, timers: Timers, trials: number
 
         // 2c. failback after the network heals (node1 kept running, cut off, with its VIP)
         phase = 'heal failback';
+        const healOffset = await randomPhase(timers);
         lab.restoreLink('node1', 'eth0');
         lab.restoreLink('node1', 'eth1');
         const t4 = Date.now();
         const hf = await probe.waitServedBy('node1', 120_000, t4);
         add('heal_failback', 'ms', hf.t - t4);
         add('heal_failback_failed_requests', 'req', failures(probe, t4, hf.t));
-        say(`${c.name} ${timers.label} trial ${trial}: cold ${first.t - t0} switch ${sw.t - t1} failback ${fb.t - t2} failover ${fo.t - t3} heal ${hf.t - t4} ms`);
+        say(`${c.name} ${timers.label} trial ${trial}: cold ${first.t - t0} switch ${sw.t - t1} failback ${fb.t - t2} failover ${fo.t - t3} heal ${hf.t - t4} ms (cut and heal ${cutOffset} and ${healOffset} ms into a keepalive)`);
       } catch (e) {
         add(phase.replace(' ', '_'), 'ms', null, `trial ${trial} failed: ${(e as Error).message.slice(0, 160)}`);
         say(`${c.name} ${timers.label} trial ${trial}: ${phase} failed: ${(e as Error).message}`);
