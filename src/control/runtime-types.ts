@@ -62,6 +62,8 @@ export type RuntimeEvent =
   | { readonly kind: 'reconciled' }
   | { readonly kind: 'standby'; readonly which: StandbyWhich }
   | { readonly kind: 'takeover'; readonly which: StandbyWhich }
-  | { readonly kind: 'shutdown' };
+  | { readonly kind: 'shutdown' }
+  | { readonly kind: 'boot' }
+  | { readonly kind: 'clients-stopped' };
 
 export type Phase = 'new' | 'reconciling' | 'running' | 'stopping' | 'stopped';

@@ -1,0 +1,185 @@
+// What an operator cares about, checked after every step of the simulator. Each rule has a stated
+// bound (Bounds); a condition that lasts longer than its bound is a violation.
+import type { SimCluster, SimLogLine } from './cluster.js';
+
+export interface Bounds {
+  /** A holder's failure to the survivor serving: deadtime + 2 keepalives + script time. */
+  readonly takeoverMs: number;
+  /** Two holders while the nodes can talk (after a heal): resolved within this. */
+  readonly dualMs: number;
+  /** A node in its first seconds (initdead, the 10 s RQSTDELAY, the both-starting exchange). */
+  readonly settleMs: number;
+}
+
+export function boundsFor(keepaliveMs: number, deadtimeMs: number, initdeadMs: number, scriptMs: number): Bounds {
+  const takeoverMs = deadtimeMs + 2 * keepaliveMs + scriptMs;
+  return {
+    takeoverMs,
+    dualMs: 4 * keepaliveMs + 2 * scriptMs + 500,
+    settleMs: Math.max(initdeadMs, 10_000) + deadtimeMs + 2 * keepaliveMs + 2 * scriptMs,
+  };
+}
+
+export interface Violation {
+  readonly at: number;
+  readonly rule: 'dual-holder' | 'unheld' | 'stale-arp' | 'stopped-holds' | 'flapping' | 'failback' | 'moved' | 'error-line';
+  readonly group?: number;
+  readonly text: string;
+}
+
+interface GroupTrack {
+  dualSince: number | null;
+  unheldSince: number | null;
+  /** Who serves now (one 'started' holder), and since when there has been no other holder. */
+  sole: number | null;
+  staleSince: number | null;
+  /** When a node other than the sole one last stopped holding (its VIP may still be in ARP caches). */
+  lastOtherRelease: number;
+  movesSinceQuiet: number;
+}
+
+export class Invariants {
+  readonly violations: Violation[] = [];
+  private readonly g: GroupTrack[];
+  private lastCapable = '';
+  private capableChangedAt = 0;
+  /** Last time the fault plan touched the cluster; routine = every fault since was a routine act. */
+  lastFaultAt = 0;
+  routineOnly = true;
+  private prevHolders: number[][];
+  private reported = new Set<string>();
+
+  constructor(
+    private readonly sim: SimCluster,
+    readonly bounds: Bounds,
+    private readonly autoFailback: 'on' | 'off' | 'legacy',
+  ) {
+    const groups = sim.nodes[0]?.cfg.groups ?? [];
+    this.g = groups.map(() => ({ dualSince: null, unheldSince: null, sole: null, staleSince: null, lastOtherRelease: -Infinity, movesSinceQuiet: 0 }));
+    this.prevHolders = groups.map(() => []);
+  }
+
+  /** The fault plan acted (routine: a graceful stop, start, standby or takeover). */
+  fault(routine: boolean): void {
+    this.lastFaultAt = this.sim.now;
+    if (!routine) this.routineOnly = false;
+    for (const t of this.g) t.movesSinceQuiet = 0;
+  }
+
+  /** Quiet long enough that every fault has settled: routine-only tracking starts again. */
+  settled(): void {
+    this.routineOnly = true;
+  }
+
+  private flag(v: Violation): void {
+    // One report per rule and group per condition: the first moment it is over its bound.
+    const key = `${v.rule}:${v.group ?? ''}:${v.rule === 'error-line' ? v.text : ''}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.violations.push(v);
+  }
+
+  onLog(l: SimLogLine): void {
+    if ((l.level === 'error' || l.level === 'crit') && this.routineOnly) {
+      this.flag({ at: l.at, rule: 'error-line', text: `${l.node}: ${l.level.toUpperCase()}: ${l.text} (routine events only)` });
+    }
+  }
+
+  private capable(i: number): boolean {
+    return this.sim.running(i) && !this.sim.paused(i);
+  }
+
+  check(): void {
+    const sim = this.sim;
+    const now = sim.now;
+    const n = sim.nodes.length;
+    const capable: number[] = [];
+    for (let i = 0; i < n; i++) if (this.capable(i)) capable.push(i);
+    const key = capable.join(',');
+    if (key !== this.lastCapable) {
+      this.lastCapable = key;
+      this.capableChangedAt = now;
+    }
+    const young = capable.some((i) => now - (sim.nodes[i]?.startedAt ?? 0) < this.bounds.settleMs);
+    this.g.forEach((t, gi) => {
+      const holders: number[] = [];
+      const serving: number[] = [];
+      let moving = false;
+      for (let i = 0; i < n; i++) {
+        const tr = sim.nodes[i]?.truth[gi];
+        if (tr !== 'stopped') holders.push(i);
+        if (tr === 'started' && this.capable(i)) serving.push(i);
+        // A start or stop under way on a live daemon: nobody else may start the group until it ends.
+        if ((tr === 'starting' || tr === 'stopping') && sim.nodes[i]?.core) moving = true;
+      }
+      const prev = this.prevHolders[gi] as number[];
+      for (const p of prev) if (!holders.includes(p)) t.lastOtherRelease = now;
+      this.prevHolders[gi] = holders;
+
+      // A daemon that exited cleanly must leave nothing running.
+      for (const i of holders) {
+        const nd = sim.nodes[i];
+        if (nd && nd.core === null && nd.ended === 0 && nd.truth[gi] !== 'stopped') {
+          this.flag({ at: now, rule: 'stopped-holds', group: gi, text: `${nd.name} exited (code 0) with group ${gi} still running` });
+        }
+      }
+
+      // Exclusivity while the two can talk.
+      let talking = false;
+      for (const a of holders) for (const b of holders) if (a < b && sim.canTalk(a, b)) talking = true;
+      if (holders.length >= 2 && talking) {
+        t.dualSince ??= now;
+        if (now - t.dualSince > this.bounds.dualMs) {
+          this.flag({ at: now, rule: 'dual-holder', group: gi, text: `${holders.map((i) => sim.nodes[i]?.name).join(' and ')} both hold group ${gi} while they can talk, for ${Math.round(now - t.dualSince)} ms` });
+        }
+      } else t.dualSince = null;
+
+      // Availability: someone serves, if anyone could.
+      const blocked = capable.every((i) => sim.nodes[i]?.core?.groupBlocked(gi) ?? false);
+      if (serving.length === 0 && !moving && capable.length > 0 && !blocked) {
+        t.unheldSince ??= now;
+        const since = Math.max(t.unheldSince, this.capableChangedAt);
+        const bound = young ? this.bounds.settleMs : this.bounds.takeoverMs;
+        if (now - since > bound) {
+          this.flag({ at: now, rule: 'unheld', group: gi, text: `nobody serves group ${gi} for ${Math.round(now - since)} ms (bound ${bound} ms) although ${capable.map((i) => sim.nodes[i]?.name).join(', ')} could` });
+        }
+      } else t.unheldSince = null;
+
+      // The sole server has told the LAN where the address is since any other holder let go.
+      const sole = holders.length === 1 && serving.length === 1 ? (serving[0] as number) : null;
+      if (sole !== t.sole) {
+        if (sole !== null && t.sole !== null && sole !== t.sole) {
+          t.movesSinceQuiet++;
+          const old = t.sole;
+          if (this.autoFailback === 'off' && this.capable(old) && now - this.lastFaultAt > this.bounds.settleMs) {
+            this.flag({ at: now, rule: 'moved', group: gi, text: `group ${gi} moved from ${sim.nodes[old]?.name} to ${sim.nodes[sole]?.name} with auto_failback off and no fault` });
+          }
+          if (t.movesSinceQuiet > 3) this.flag({ at: now, rule: 'flapping', group: gi, text: `group ${gi} moved ${t.movesSinceQuiet} times since the last fault` });
+        }
+        t.sole = sole;
+      }
+      if (sole !== null && (sim.nodes[sole]?.announcedAt[gi] ?? -Infinity) < t.lastOtherRelease) {
+        t.staleSince ??= now;
+        if (now - t.staleSince > this.bounds.dualMs) {
+          this.flag({ at: now, rule: 'stale-arp', group: gi, text: `${sim.nodes[sole]?.name} serves group ${gi} but has not announced it since another node let go of it` });
+        }
+      } else t.staleSince = null;
+    });
+  }
+
+  /** auto_failback on: at the end of a long quiet window, each group is on its preferred node. */
+  checkFailback(): void {
+    if (this.autoFailback !== 'on') return;
+    const sim = this.sim;
+    const groups = sim.nodes[0]?.cfg.groups ?? [];
+    groups.forEach((g, gi) => {
+      const pref = sim.nodes.findIndex((x) => x.name === g.node);
+      if (pref < 0 || !this.capable(pref) || sim.nodes[pref]?.core?.groupFailed(gi)) return;
+      if (sim.now - Math.max(this.lastFaultAt, sim.nodes[pref]?.startedAt ?? 0) < this.bounds.settleMs + 3000) return;
+      const t = this.g[gi];
+      if (t && t.sole !== null && t.sole !== pref) {
+        this.flag({ at: sim.now, rule: 'failback', group: gi, text: `group ${gi} is on ${sim.nodes[t.sole]?.name}, not its preferred ${g.node}, with auto_failback on` });
+      }
+    });
+  }
+}
