@@ -18,7 +18,7 @@ import {
 } from './plan-types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-export type MutState = Omit<Mutable<PlanState>, 'groups' | 'queue'> & { groups: GroupHeld[]; queue: Job[] };
+export type MutState = Omit<Mutable<PlanState>, 'groups' | 'queue' | 'fails' | 'failAt'> & { groups: GroupHeld[]; queue: Job[]; fails: number[]; failAt: number[] };
 
 export interface Ctx {
   readonly s: MutState;
@@ -53,7 +53,35 @@ export function sendResourcesHeld(c: Ctx, stable: boolean, comment?: string): vo
     ['isstable', stable ? '1' : '0'],
   ];
   if (comment !== undefined) pairs.push(['info', comment]);
+  // Not in Heartbeat, which ignores fields it does not know: the start-failure policy's facts.
+  const failed = failedMask(c.s, false, c.at);
+  const blocked = failedMask(c.s, true, c.at);
+  if (failed !== 0) pairs.push(['failed', word(failed)]);
+  if (blocked !== 0) pairs.push(['blocked', word(blocked)]);
   send(c, msg(...pairs));
+}
+
+/** A failed start counts for this long; after that the group may be tried here again. */
+export const FAILURE_TIMEOUT_MS = 600_000;
+/** Failed starts on one node before it stops trying the group (Pacemaker's migration-threshold). */
+export const MIGRATION_THRESHOLD = 3;
+
+export function failureLive(s: MutState | PlanState, g: number, at: number): boolean {
+  return (s.fails[g] ?? 0) > 0 && at - (s.failAt[g] ?? 0) < FAILURE_TIMEOUT_MS;
+}
+
+export function blockedHere(s: MutState | PlanState, g: number, at: number): boolean {
+  return (s.fails[g] ?? 0) >= MIGRATION_THRESHOLD && failureLive(s, g, at);
+}
+
+/** Classes (our terms) with a group that failed to start here (blocked: that will not be tried here). */
+export function failedMask(s: MutState, blockedOnly: boolean, at: number): RscMask {
+  let m = 0;
+  s.cfg.groups.forEach((g, i) => {
+    const hit = blockedOnly ? blockedHere(s, i, at) : failureLive(s, i, at);
+    if (hit) m |= g.node === s.cfg.thisNode ? LOCAL_RSC : FOREIGN_RSC;
+  });
+  return m as RscMask;
 }
 
 /** AnnounceTakeover(): the start-up line, once, when both halves of the initial work are done. */

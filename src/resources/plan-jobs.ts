@@ -2,6 +2,8 @@
 // mach_down, hb_giveup_resources, rc.d/ip-request[-resp]). One job at a time, one group operation at a
 // time, so a group never has two operations running. Pure: no I/O, no timers.
 import {
+  FAILURE_TIMEOUT_MS,
+  MIGRATION_THRESHOLD,
   announce,
   emitStep,
   groupsOf,
@@ -65,12 +67,10 @@ function begin(c: Ctx, job: Job): RunningJob['steps'] {
     case 'give':
       c.giveWeOwn = s.groups[job.group] !== 'no';
       return stopSteps(s, [job.group]);
-    case 'heal': {
-      // Split-brain rule: the preferred node of each group keeps it; the other releases it.
-      const keep = groupsOfNode(s, me).filter((g) => s.groups[g] !== 'no');
-      for (const g of keep) c.fx.push({ kind: 'reannounce', group: g, key: s.cfg.groups[g]?.key ?? '' });
-      return stopSteps(s, groupsOf(s, FOREIGN_RSC));
-    }
+    case 'yield':
+      // The claim goes with the last stop (finish): until then the addresses are still up here.
+      log(c, 'warn', `${s.cfg.peer} holds resource groups that it prefers and so do we: releasing them here (the preferred node keeps a group).`);
+      return stopSteps(s, groupsOf(s, job.set));
   }
 }
 
@@ -110,8 +110,8 @@ function finish(c: Ctx, job: Job, weOwn: boolean): void {
       send(c, msg(['t', 'ip-request-resp'], ['dest', s.cfg.peer], ['ipaddr', key], ['weown', weOwn ? 'yes' : 'no'], ['ok', 'OK']), false);
       return;
     }
-    case 'heal':
-      s.iHold = LOCAL_RSC;
+    case 'yield':
+      s.iHold = (s.iHold & ~job.set) as RscMask;
       sendResourcesHeld(c, true);
       return;
   }
@@ -146,6 +146,11 @@ export function onGroupDone(c: Ctx, e: GroupDone): void {
     if (e.ok) s.groups[e.group] = 'yes';
     else {
       log(c, 'crit', `Giving up resources due to failure of ${e.failed ?? key}`);
+      s.fails[e.group] = (s.fails[e.group] ?? 0) + 1;
+      s.failAt[e.group] = c.at;
+      if ((s.fails[e.group] ?? 0) === MIGRATION_THRESHOLD) {
+        log(c, 'crit', `Resource group ${key} failed to start ${MIGRATION_THRESHOLD} times here: not starting it here again for ${FAILURE_TIMEOUT_MS / 60_000} min or until 'heartbeat cleanup'.`);
+      }
       s.groups[e.group] = e.rolledBack === false ? 'failed' : 'no';
       if (e.rolledBack === false) log(c, 'error', `Resource group ${key} could not be stopped again: state unknown.`);
     }

@@ -1,5 +1,6 @@
 // Peer lifecycle for the resource planner: shutdown notice, death, restart, partition return, our own
 // graceful shutdown, and legacy (auto_failback legacy) ip-request handling. Pure: no I/O, no timers.
+import { factClaims } from './plan-converge.js';
 import { enqueue, jobsIdle, log, nice, reqOurResources, send, sendResourcesHeld, type Ctx } from './plan-core.js';
 import { ALL_RSC, FOREIGN_RSC, LOCAL_RSC, NO_RSC, msg, type Job, type RscMask } from './plan-types.js';
 
@@ -85,6 +86,7 @@ export function peerRestarted(c: Ctx): void {
   const s = c.s;
   const hadOurs = (s.otherHolds & FOREIGN_RSC) !== 0;
   forgetPeerStart(c);
+  s.peerRscSeq = 0; // a new generation numbers from 1 again
   if (s.standby !== 'not') {
     log(c, 'info', 'Cancelling pending standby operation');
     s.standby = 'not';
@@ -93,6 +95,11 @@ export function peerRestarted(c: Ctx): void {
   s.otherHolds = NO_RSC;
   s.otherStable = false;
   s.peerHasResources = false;
+  // Its start-up released whatever it still ran from before (reconcile on start), possibly our
+  // addresses after a cut: the LAN may hold its MAC for them, so announce what we hold again.
+  s.cfg.groups.forEach((g, i) => {
+    if (s.groups[i] === 'yes') c.fx.push({ kind: 'reannounce', group: i, key: g.key });
+  });
   if (hadOurs && s.rstate === 'stable') reqOurResources(c, true);
 }
 
@@ -100,16 +107,41 @@ export function partitionReturn(c: Ctx): void {
   const s = c.s;
   forgetPeerStart(c);
   if (s.shutdownInProgress) return;
-  log(c, 'warn', `Partition healed: keeping resource groups preferring ${s.cfg.thisNode}, releasing the others.`);
+  log(c, 'warn', `Partition healed: asking ${s.cfg.peer} what it runs; a group that both nodes run stays with its preferred node.`);
   s.standby = 'not';
   s.standbyDeadline = 0;
   s.takeoverInProgress = false;
-  s.otherHolds = LOCAL_RSC;
+  // Until its next report, the peer may hold anything: when that report shows what it let go of,
+  // we announce the groups we kept (reannounceReleased), after its addresses are down, not before.
+  s.otherHolds = ALL_RSC;
   s.otherStable = false;
   s.rstate = 'stable';
   s.peerUp = true;
   s.peerHasResources = true;
-  enqueue(c, { kind: 'heal' });
+  s.awaitPeerReport = true;
+  s.iHold = factClaims(s);
+  // An unstable report, then a stable one: the peer (ours or Heartbeat 3.0.6) answers the change to
+  // stable with its own full report, and plan-converge.ts decides from both.
+  sendResourcesHeld(c, false, QUERY);
+  sendResourcesHeld(c, true);
+}
+
+/** `info` of a resource report that asks the peer for its own (our peers answer; 3.0.6 ignores it). */
+export const QUERY = 'query';
+
+/**
+ * Not in Heartbeat: the peer talks again after we had it dead (or never heard it before initdead).
+ * Whatever each side did meanwhile, the two exchange full reports and plan-converge.ts sorts out
+ * who keeps what. Without it a node that started during a cut and a holder whose links came back
+ * each kept the group (simulator seed 5, 200ms/1s).
+ */
+export function peerAppeared(c: Ctx): void {
+  const s = c.s;
+  if (!nice(s) || s.shutdownInProgress || s.rstate === 'init') return;
+  s.peerUp = true;
+  s.awaitPeerReport = true;
+  s.iHold = factClaims(s);
+  sendResourcesHeld(c, s.rstate === 'stable', QUERY);
 }
 
 /** hb_giveup_resources(): release everything, then shutdone. */

@@ -118,7 +118,7 @@ export function askForResources(c: Ctx, f: Map<string, string>, fromMe: boolean)
       sendResourcesHeld(c, true);
       break;
   }
-  if (ignored) log(c, 'error', `Ignored standby message '${info}' from ${from} in state ${PHASE_NO[orig]}`);
+  if (ignored) log(c, 'info', `Ignored standby message '${info}' from ${from} in state ${PHASE_NO[orig]}`);
 }
 
 /** hb_standby [which]: the script logs, then writes ask_resources ... info=me for everyone, us included. */
@@ -138,8 +138,16 @@ export function peerTakeover(c: Ctx, hold: string | undefined): void {
 /** PerformAutoFailback(): the holder of foreign groups offers them back (standby foreign). */
 export function performAutoFailback(c: Ctx): void {
   const s = c.s;
-  if (s.shutdownInProgress || (s.iHold & FOREIGN_RSC) === 0 || !s.needsFailback || s.cfg.autoFailback !== 'on') {
+  // Not in Heartbeat: only groups that really run here are offered back (a claim on a class
+  // with no groups made both nodes offer at once after a heal: simulator seed 1, 1s/3s on), and
+  // not while the peer's holdings are unknown or it runs them too (plan-converge.ts then decides).
+  const runForeign = s.cfg.groups.some((g, i) => g.node !== s.cfg.thisNode && s.groups[i] === 'yes');
+  if (s.shutdownInProgress || !runForeign || !s.needsFailback || s.cfg.autoFailback !== 'on' || (s.otherHolds & LOCAL_RSC) !== 0) {
     s.needsFailback = false;
+    return;
+  }
+  if (s.awaitPeerReport) {
+    s.autoFailbackRetryAt = c.at + 1000;
     return;
   }
   if (s.standby !== 'not' || !s.otherStable || s.rstate !== 'stable') {

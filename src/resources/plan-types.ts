@@ -68,6 +68,8 @@ export type PlanEvent =
   | { readonly kind: 'peer-restarted'; readonly at: number }
   /** A status with the same generation from a node we had declared dead: split brain heals. */
   | { readonly kind: 'partition-return'; readonly at: number }
+  /** The peer is heard again after it was dead, or for the first time after initdead (not in Heartbeat). */
+  | { readonly kind: 'peer-appeared'; readonly at: number }
   | { readonly kind: 'message'; readonly at: number; readonly from: string; readonly msg: HbMessage }
   /** hb_standby [which] on this node. */
   | { readonly kind: 'standby'; readonly at: number; readonly which: StandbyWhich }
@@ -118,7 +120,8 @@ export type Job =
   | { readonly kind: 'giveup-all' }
   | { readonly kind: 'take'; readonly group: number }
   | { readonly kind: 'give'; readonly group: number }
-  | { readonly kind: 'heal' };
+  /** Both nodes hold groups that the peer prefers: let go of ours (the preferred node keeps a group). */
+  | { readonly kind: 'yield'; readonly set: RscMask };
 
 export interface RunningJob {
   readonly job: Job;
@@ -162,6 +165,20 @@ export interface PlanState {
   readonly needsShutdown: boolean;
   readonly shutdownInProgress: boolean;
   readonly groups: readonly GroupHeld[];
+  /** Start-failure policy (plan-converge.ts): failed starts per group here, and the last one's time. */
+  readonly fails: readonly number[];
+  readonly failAt: readonly number[];
+  /** The peer's last report: classes it failed to start, and classes it will not start (its terms). */
+  readonly peerFailed: RscMask;
+  readonly peerBlocked: RscMask;
+  /** The failed classes our last report told the peer about. */
+  readonly reportedFailed: RscMask;
+  /** After a partition heal: what the peer runs is unknown until its next full report. */
+  readonly awaitPeerReport: boolean;
+  /** Seq of the peer's newest resource report (0 = none since its start): older ones are stale. */
+  readonly peerRscSeq: number;
+  /** When a retry or a failure expiry is due (0 = none). */
+  readonly convergeAt: number;
   readonly job: RunningJob | null;
   readonly queue: readonly Job[];
   readonly lastStatus: RscStatus;

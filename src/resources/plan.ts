@@ -16,9 +16,10 @@
 //   instead of after RQSTDELAY (10 s), and we send 'starting' a second time when the peer's came
 //   after ours, to get the report that proof needs. A real Heartbeat peer answers it as usual and
 //   takes its own groups when it sees our isstable=1 report, so both sides skip the 10 s.
-import { announce, log, nice, reqOurResources, rscStatusOf, send, sendResourcesHeld, type Ctx, type MutState } from './plan-core.js';
+import { converge } from './plan-converge.js';
+import { announce, blockedHere, failureLive, log, nice, reqOurResources, rscStatusOf, send, sendResourcesHeld, type Ctx, type MutState } from './plan-core.js';
 import { onGroupDone, pump } from './plan-jobs.js';
-import { giveupResources, ipRequest, ipRequestResp, partitionReturn, peerDead, peerRestarted, shutdone } from './plan-peer.js';
+import { QUERY, giveupResources, ipRequest, ipRequestResp, partitionReturn, peerAppeared, peerDead, peerRestarted, shutdone } from './plan-peer.js';
 import { adminStandby, askForResources, checkStandbyTimer, peerTakeover, performAutoFailback } from './plan-standby.js';
 import {
   ALL_RSC,
@@ -65,6 +66,14 @@ export function initPlan(cfg: PlanConfig): PlanState {
     needsShutdown: false,
     shutdownInProgress: false,
     groups: cfg.groups.map(() => 'no' as const),
+    fails: cfg.groups.map(() => 0),
+    failAt: cfg.groups.map(() => 0),
+    peerFailed: NO_RSC,
+    peerBlocked: NO_RSC,
+    reportedFailed: NO_RSC,
+    awaitPeerReport: false,
+    peerRscSeq: 0,
+    convergeAt: 0,
     job: null,
     queue: [],
     lastStatus: 'transition',
@@ -78,7 +87,7 @@ export function rscStatus(s: PlanState): RscStatus {
 }
 
 export function stepPlan(state: PlanState, e: PlanEvent): { state: PlanState; effects: PlanEffect[] } {
-  const s: MutState = { ...state, groups: [...state.groups], queue: [...state.queue] };
+  const s: MutState = { ...state, groups: [...state.groups], queue: [...state.queue], fails: [...state.fails], failAt: [...state.failAt] };
   const c: Ctx = { s, fx: [], at: e.at, selfQueue: [] };
   checkStandbyTimer(c);
   handle(c, e);
@@ -104,8 +113,14 @@ function handle(c: Ctx, e: PlanEvent): void {
       return peerRestarted(c);
     case 'partition-return':
       return partitionReturn(c);
+    case 'peer-appeared':
+      return peerAppeared(c);
     case 'message':
-      if (e.from === s.cfg.peer) s.peerAnyPackets = true;
+      // Only a live peer sends: after its restart no comm-up comes again to say so.
+      if (e.from === s.cfg.peer) {
+        s.peerAnyPackets = true;
+        s.peerUp = true;
+      }
       return onMessage(c, fieldsOf(e.msg), e.from === s.cfg.thisNode);
     case 'standby':
       return adminStandby(c, e.which);
@@ -149,11 +164,26 @@ function settle(c: Ctx): void {
   if (c.s.needsShutdown) giveupResources(c);
   for (let m = c.selfQueue.shift(); m !== undefined; m = c.selfQueue.shift()) onMessage(c, fieldsOf(m), true);
   pump(c);
+  if (converge(c)) pump(c);
+}
+
+/** The peer let go of groups we hold: the LAN may still send to its MAC, so announce ours again. */
+function reannounceReleased(c: Ctx, released: RscMask): void {
+  const s = c.s;
+  // In the peer's terms: its local groups are our foreign ones, and the other way round.
+  const ours = (((released & LOCAL_RSC) !== 0 ? FOREIGN_RSC : 0) | ((released & FOREIGN_RSC) !== 0 ? LOCAL_RSC : 0)) as RscMask;
+  if (ours === NO_RSC) return;
+  s.cfg.groups.forEach((g, i) => {
+    const mine = g.node === s.cfg.thisNode;
+    if (s.groups[i] === 'yes' && ((mine && ours & LOCAL_RSC) || (!mine && ours & FOREIGN_RSC))) {
+      c.fx.push({ kind: 'reannounce', group: i, key: g.key });
+    }
+  });
 }
 
 function nextWake(s: MutState): number | null {
   const rscrcvd = s.rstate === 'rscrcvd';
-  const ts = [s.standbyDeadline, s.autoFailbackRetryAt, rscrcvd ? s.rscrcvdDeadline : 0, rscrcvd ? s.fastTakeAt : 0].filter((t) => t > 0);
+  const ts = [s.standbyDeadline, s.autoFailbackRetryAt, rscrcvd ? s.rscrcvdDeadline : 0, rscrcvd ? s.fastTakeAt : 0, s.convergeAt].filter((t) => t > 0);
   return ts.length === 0 ? null : Math.min(...ts);
 }
 
@@ -238,7 +268,7 @@ function processResources(c: Ctx, type: 'starting' | 'resource', f: Map<string, 
       s.foreignDone = true;
       announce(c, 'HB_R_BOTHSTARTING');
     } else if (s.rstate !== 'rscrcvd' && s.rstate !== 'stable' && s.rstate !== 'shutdown') {
-      log(c, 'error', `Received 'starting' message in state ${stateNo(s.rstate)}`);
+      log(c, 'info', `Received 'starting' message in state ${stateNo(s.rstate)}`);
       return;
     }
     s.otherStable = false;
@@ -254,6 +284,17 @@ function processResources(c: Ctx, type: 'starting' | 'resource', f: Map<string, 
       send(c, msg(['t', 'starting']), false);
     }
   }
+  if (type === 'resource' && !fromMe) {
+    // Two media can swap two reports (the membership layer delivers a late one when it fills the
+    // gap): a report older than the newest one seen would undo it (simulator seed 1, 200ms/1s).
+    // A peer that healed a partition asks what we run: answer even if the report itself is stale.
+    if (f.get('info') === QUERY && s.rstate !== 'init') sendResourcesHeld(c, s.rstate === 'stable');
+    const sq = parseInt(f.get('seq') ?? '', 16);
+    if (Number.isFinite(sq) && sq > 0) {
+      if (sq < s.peerRscSeq) return;
+      s.peerRscSeq = sq;
+    }
+  }
   if (type === 'resource') {
     const n = encodeRsc(f.get('rsc_hold'));
     const full = f.get('rtype') === 'full';
@@ -264,7 +305,7 @@ function processResources(c: Ctx, type: 'starting' | 'resource', f: Map<string, 
         announce(c, 'T_RESOURCES');
       }
     } else if (s.rstate === 'init') {
-      log(c, 'error', `resource message received in state ${stateNo(s.rstate)}`);
+      log(c, 'info', `resource message received in state ${stateNo(s.rstate)}`);
       return;
     }
     if (!fromMe) newr = peerResource(c, f, n, full, newr);
@@ -316,7 +357,14 @@ function bothStartingProof(s: MutState): boolean {
 
 function peerResource(c: Ctx, f: Map<string, string>, n: RscMask, full: boolean, newr: MutState['rstate']): MutState['rstate'] {
   const s = c.s;
+  const before = s.otherHolds;
   s.otherHolds = upd(full, s.otherHolds, n);
+  if (full) {
+    s.awaitPeerReport = false;
+    s.peerFailed = encodeRsc(f.get('failed'));
+    s.peerBlocked = encodeRsc(f.get('blocked'));
+  }
+  reannounceReleased(c, (before & ~s.otherHolds) as RscMask);
   if (full) s.peerReported = true;
   const st = f.get('isstable');
   if (st === '1') {
@@ -377,3 +425,12 @@ function audit(c: Ctx): void {
 
 
 
+
+/** The start-failure policy keeps `group` stopped on this node. */
+export function hasLiveFailure(s: PlanState, group: number, at: number): boolean {
+  return failureLive(s, group, at);
+}
+
+export function isBlocked(s: PlanState, group: number, at: number): boolean {
+  return blockedHere(s, group, at);
+}

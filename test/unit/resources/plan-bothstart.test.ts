@@ -85,7 +85,8 @@ describe('resource plan: both nodes starting', () => {
   it("remembers the peer's 'starting' that arrived before our own comm-up (as in s1)", () => {
     const n = new Node(config('bravo'));
     n.peerSays(3517, 't=starting');
-    expect(n.take().logs).to.deep.equal(["ERROR: Received 'starting' message in state 0"]);
+    // Heartbeat's words, at info: the 'starting' is remembered, nothing is wrong (a routine start).
+    expect(n.take().logs).to.deep.equal(["info: Received 'starting' message in state 0"]);
     n.ev({ kind: 'comm-up', at: 4408, peerUp: true });
     n.peerSays(4519, `${RES}none rtype=full isstable=0`);
     n.ev({ kind: 'tick', at: 4719 });

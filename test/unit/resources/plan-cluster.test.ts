@@ -45,7 +45,7 @@ describe('resource plan: two planners', () => {
     expect(p.b.logs).to.include('info: Standby mode only implemented when nice_failback on');
   });
 
-  it('split brain heal: the preferred node keeps each group and re-announces it, the other releases it', () => {
+  it('split brain heal: the two exchange reports, the preferred node keeps each group and re-announces it once the other has released it', () => {
     const p = new Pair(config('alpha', twoGroups), config('bravo', twoGroups));
     p.ev(p.a, { kind: 'comm-up', at: 0, peerUp: true });
     p.ev(p.b, { kind: 'comm-up', at: 0, peerUp: true });
@@ -65,12 +65,16 @@ describe('resource plan: two planners', () => {
     p.allowOverlap = false;
     expect(p.a.held()).to.deep.equal([0]);
     expect(p.b.held()).to.deep.equal([1]);
-    expect(p.a.ops).to.deep.equal(['reannounce 0', 'stop 1']);
-    expect(p.b.ops).to.deep.equal(['reannounce 1', 'stop 0']);
+    // Each stops the group it does not prefer, then announces its own (again, per release report).
+    for (const [ops, stop, keep] of [[p.a.ops, 'stop 1', 'reannounce 0'], [p.b.ops, 'stop 0', 'reannounce 1']] as const) {
+      expect(ops[0]).to.equal(stop);
+      expect(ops.slice(1).length).to.be.greaterThan(0);
+      expect(new Set(ops.slice(1))).to.deep.equal(new Set([keep]));
+    }
     expect([rscStatus(p.a.state), rscStatus(p.b.state)]).to.deep.equal(['local', 'local']);
   });
 
-  it('split brain heal against a real Heartbeat peer: its shutdone hands us everything again', () => {
+  it('split brain heal against a real Heartbeat peer: we ask what it runs, it restarts itself, and its shutdone hands us everything again', () => {
     const n = new Node(config('bravo'));
     n.ev({ kind: 'comm-up', at: 0, peerUp: true });
     n.peerSays(1, 't=resource rsc_hold=local rtype=full isstable=1');
@@ -78,25 +82,29 @@ describe('resource plan: two planners', () => {
     n.finishOps(10_100);
     n.take();
     n.ev({ kind: 'partition-return', at: 14_000 });
-    expect(n.take().ops).to.deep.equal(['stop 0']);
-    n.finishOps(14_100);
-    expect(n.take().sent).to.deep.equal(['t=resource rsc_hold=local rtype=full isstable=1']);
+    // Nothing is stopped before the peer has said what it runs (it may never have held group 0).
+    const r = n.take();
+    expect(r.ops).to.deep.equal([]);
+    expect(r.sent).to.deep.equal(['t=resource rsc_hold=all rtype=full isstable=0 info=query', 't=resource rsc_hold=all rtype=full isstable=1']);
     n.peerSays(16_073, 't=resource rsc_hold=none rtype=full isstable=0 info=shutdown');
     n.peerSays(16_176, 't=shutdone st=dead');
     n.finishOps(16_500);
     expect(n.held()).to.deep.equal([0]);
   });
 
-  it('a failed start is logged, the group counts as stopped, and the node still reports its class', () => {
+  it('a failed start is logged, counted, and the claim goes: the peer hears rsc_hold=none failed=local', () => {
     const n = new Node(config('alpha'));
     n.ev({ kind: 'comm-up', at: 0, peerUp: true });
     n.peerSays(1, 't=starting');
     n.peerSays(2, 't=resource rsc_hold=local rtype=full isstable=1');
     n.take();
     n.ev({ kind: 'group-done', at: 3, group: 0, op: 'start', ok: false, rolledBack: true, failed: 'NoSuchScript::z' });
-    expect(n.take().logs).to.deep.equal(['CRIT: Giving up resources due to failure of NoSuchScript::z']);
+    const r = n.take();
+    expect(r.logs).to.deep.equal(['CRIT: Giving up resources due to failure of NoSuchScript::z']);
+    expect(r.sent).to.deep.equal(['t=resource rsc_hold=none rtype=full isstable=1 failed=local']);
     expect(n.held()).to.deep.equal([]);
-    expect(rscStatus(n.state)).to.equal('local');
+    expect(n.state.fails).to.deep.equal([1]);
+    expect(rscStatus(n.state)).to.equal('none');
   });
 
   it('a start whose rollback also failed leaves the group unknown, and shutdown stops it again', () => {

@@ -1,0 +1,125 @@
+// Not in Heartbeat: the rules that make a pair converge whatever happened before, and the
+// start-failure policy. Run after every planner step, once no job runs (plan.ts settle()).
+//
+// Facts first: what we claim to hold follows what really runs here, so a failed takeover never
+// leaves a claim that makes the peer keep away from a group nobody serves. Then, while the peer is
+// up and stable and we know its holdings, each group ends with exactly one holder:
+//  - both hold it: the node that does not prefer it lets go (either side applies this rule, so it
+//    does not matter which one saw the partition);
+//  - nobody holds it: the preferred node starts it, unless its start failed there (then the other
+//    node does); if both failed, the preferred node retries; a node never starts a group it is
+//    blocked for.
+// Alone (the peer dead or gone), a node retries a group whose start failed after a back-off of
+// 2 s, 4 s, ... until MIGRATION_THRESHOLD failures block the group there. Failures expire after
+// FAILURE_TIMEOUT_MS (or `heartbeat cleanup`). The peer learns our failures from `failed=` and
+// `blocked=` in our resource reports (a Heartbeat 3.0.6 peer ignores the two fields).
+import { blockedHere, failedMask, failureLive, FAILURE_TIMEOUT_MS, jobsIdle, log, nice, sendResourcesHeld, type Ctx } from './plan-core.js';
+import { FOREIGN_RSC, LOCAL_RSC, NO_RSC, type RscMask } from './plan-types.js';
+
+const BACKOFF_MS = 2000;
+const BACKOFF_MAX_MS = 30_000;
+
+/** Our class bit for a group; and the peer's word for the same class (its local = our foreign). */
+const cls = (mine: boolean): RscMask => (mine ? LOCAL_RSC : FOREIGN_RSC);
+const peerCls = (mine: boolean): RscMask => (mine ? FOREIGN_RSC : LOCAL_RSC);
+
+function backoff(fails: number): number {
+  return Math.min(BACKOFF_MAX_MS, BACKOFF_MS * 2 ** Math.max(0, fails - 1));
+}
+
+/** Returns true when it queued a job. */
+export function converge(c: Ctx): boolean {
+  const s = c.s;
+  s.convergeAt = 0;
+  if (!nice(s) || !jobsIdle(s) || s.shutdownInProgress || s.standby !== 'not' || s.takeoverInProgress) return false;
+  if (s.rstate !== 'stable') return false;
+  correctClaims(c);
+  const me = s.cfg.thisNode;
+  const groups = s.cfg.groups;
+  if (s.peerUp) {
+    if (!s.otherStable || s.awaitPeerReport) return false;
+    const runForeign = groups.some((g, i) => g.node !== me && s.groups[i] !== 'no');
+    if (runForeign && (s.otherHolds & LOCAL_RSC) !== 0) {
+      s.queue.push({ kind: 'yield', set: FOREIGN_RSC });
+      return true;
+    }
+    let queued = false;
+    groups.forEach((g, i) => {
+      const mine = g.node === me;
+      if (s.groups[i] !== 'no' || (s.otherHolds & peerCls(mine)) !== 0 || blockedHere(s, i, c.at)) return;
+      const iFailed = failureLive(s, i, c.at);
+      const peerFailed = (s.peerFailed & peerCls(mine)) !== 0;
+      const peerBlocked = (s.peerBlocked & peerCls(mine)) !== 0;
+      const preferred = mine ? !iFailed || peerFailed : peerBlocked || (peerFailed && !iFailed);
+      if (!preferred) return;
+      if (iFailed && !retryDue(c, i)) return;
+      log(c, 'info', `Resource group ${g.key} is held by neither node: starting it here${iFailed ? ' again' : ''}.`);
+      s.queue.push({ kind: 'take', group: i });
+      queued = true;
+    });
+    if (queued) s.iHold = claimsAfterTakes(c);
+    return queued;
+  }
+  // Alone: everything is ours to hold; retry what failed, after its back-off.
+  let queued = false;
+  groups.forEach((g, i) => {
+    if (s.groups[i] !== 'no' || !failureLive(s, i, c.at) || blockedHere(s, i, c.at) || !retryDue(c, i)) return;
+    log(c, 'info', `Retrying resource group ${g.key} (start failed ${s.fails[i]} time(s) here; no other node can hold it).`);
+    s.queue.push({ kind: 'take', group: i });
+    queued = true;
+  });
+  if (queued) s.iHold = claimsAfterTakes(c);
+  armExpiry(c);
+  return queued;
+}
+
+function retryDue(c: Ctx, g: number): boolean {
+  const s = c.s;
+  const due = (s.failAt[g] ?? 0) + backoff(s.fails[g] ?? 0);
+  if (c.at >= due) return true;
+  s.convergeAt = s.convergeAt === 0 ? due : Math.min(s.convergeAt, due);
+  return false;
+}
+
+function armExpiry(c: Ctx): void {
+  const s = c.s;
+  s.fails.forEach((n, g) => {
+    if (n === 0) return;
+    const exp = (s.failAt[g] ?? 0) + FAILURE_TIMEOUT_MS;
+    if (exp > c.at) s.convergeAt = s.convergeAt === 0 ? exp : Math.min(s.convergeAt, exp);
+  });
+}
+
+/** Claims after queueing takes: the classes of the groups we run or are about to start. */
+function claimsAfterTakes(c: Ctx): RscMask {
+  const s = c.s;
+  let m = s.iHold as number;
+  for (const j of s.queue) if (j.kind === 'take') m |= cls(s.cfg.groups[j.group]?.node === s.cfg.thisNode);
+  return m as RscMask;
+}
+
+/** Claims follow facts: a class is claimed iff one of its groups runs here; the peer hears of any change. */
+export function factClaims(s: Ctx['s']): RscMask {
+  let m = s.iHold as number;
+  for (const bit of [LOCAL_RSC, FOREIGN_RSC]) {
+    if ((m & bit) === 0) continue;
+    const gs = s.cfg.groups.map((g, i) => ({ i, mine: g.node === s.cfg.thisNode })).filter((x) => cls(x.mine) === bit);
+    if (gs.length > 0 && gs.every((x) => s.groups[x.i] === 'no')) m &= ~bit;
+  }
+  s.cfg.groups.forEach((g, i) => {
+    if (s.groups[i] !== 'no') m |= cls(g.node === s.cfg.thisNode);
+  });
+  return m as RscMask;
+}
+
+function correctClaims(c: Ctx): void {
+  const s = c.s;
+  const m = factClaims(s);
+  const failed = failedMask(s, false, c.at);
+  if (m === s.iHold && failed === s.reportedFailed) return;
+  s.iHold = m as RscMask;
+  s.reportedFailed = failed;
+  sendResourcesHeld(c, true);
+}
+
+export { NO_RSC };
