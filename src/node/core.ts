@@ -18,7 +18,8 @@ import type { HbField, HbMessage } from '../wire/types.js';
 import { NS_ST, SHUTDONE, typeOf } from '../wire/types-v1.js';
 
 /**
- * A started group's addresses are announced again after 1, 2, 4 and 8 times max(deadtime, 1 s):
+ * A started group's addresses are announced again after 1, 2, 4 and 8 times max(deadtime, 1 s),
+ * and so are the held ones when the peer is declared dead:
  * a takeover made while this node's LAN link was cut reached nobody, and when the cut heals
  * nothing else tells the LAN (the old holder may be gone). keepalived's garp_master_refresh is
  * the model; the simulator's isolate faults found it.
@@ -200,8 +201,8 @@ export class NodeCore {
         return this.onPing(e.host, e.up, at, e.wallSec);
       case 'group-done': {
         const { kind: _k, ...rest } = e;
-        const unit = Math.max(1000, this.cluster.haCf.deadtimeMs);
-        this.refresh[e.group] = e.op === 'start' && e.ok ? REFRESH_STEPS.map((k) => at + k * unit) : [];
+        if (e.op === 'start' && e.ok) this.scheduleRefresh(e.group, at);
+        else this.refresh[e.group] = [];
         return this.planStep({ kind: 'group-done', ...rest });
       }
       case 'standby':
@@ -238,6 +239,11 @@ export class NodeCore {
     if (due(this.wakePlan, at)) this.planStep({ kind: 'tick', at });
     this.recountPing(at);
     if (due(this.wakeIpfail, at)) this.ipfail({ kind: 'tick', at });
+  }
+
+  private scheduleRefresh(group: number, at: number): void {
+    const unit = Math.max(1000, this.cluster.haCf.deadtimeMs);
+    this.refresh[group] = REFRESH_STEPS.map((k) => at + k * unit);
   }
 
   private exit(code: number): void {
@@ -309,6 +315,11 @@ export class NodeCore {
           break;
         case 'node-dead':
           if (f.node === peer) {
+            // A silent peer may be cut off and serving our addresses on its side of the cut: if the
+            // LAN learnt its MAC, only an announce after the cut heals wins the addresses back.
+            this.plan.groups.forEach((held, g) => {
+              if (held === 'yes') this.scheduleRefresh(g, at);
+            });
             this.ipfail({ kind: 'peer-status', at, active: false });
             this.planStep({ kind: 'peer-dead', at });
           }

@@ -62,6 +62,10 @@ export function peerDead(c: Ctx): void {
     if (!s.otherStable && s.iHold === ALL_RSC) s.otherStable = true;
   }
   if (s.shutdownInProgress) return;
+  // Not in Heartbeat: with the peer dead there is nothing left to negotiate, so we are stable.
+  // Left in STARTING, a node that took over during its start-up could not resolve a double
+  // holding when the peer came back, until RQSTDELAY (simulator seed 15, 200ms/1s).
+  if (nice(s) && (s.rstate === 'starting' || s.rstate === 'bothstarting' || s.rstate === 'rscrcvd')) s.rstate = 'stable';
   s.needsFailback = true;
   const gaveUp = s.peerAnyPackets && (nice(s) ? s.otherHolds === NO_RSC : !s.peerHasResources);
   if (!gaveUp) {
