@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, writeSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
 import type { LoadResult } from '../config/types.js';
-import { installCrashHandlers, runDaemon, type ReadyReport } from '../control/daemon.js';
+import { describeError, LastWords, runDaemon, type ReadyReport } from '../control/daemon.js';
+import { FlightRecorder, flightRecorderPath } from '../control/recorder.js';
 import { pidfileState } from '../control/pidfile.js';
 import { makeRealtime } from '../control/realtime.js';
 import { createHaLog } from '../log/ha-log.js';
@@ -158,10 +159,19 @@ export async function startForeground(g: Globals, io: Io, readyFd?: number): Pro
   // A detached daemon must not pin the starter's cwd (an unmountable /home). Spawned with the starter's
   // cwd so `node --import tsx` resolves; all our paths are absolute by now.
   if (readyFd !== undefined) process.chdir('/');
-  const uninstallCrash = installCrashHandlers(log, g.pidfile);
+  // From here on the process is the daemon: however it ends, it says why (LastWords), and the
+  // flight recorder keeps its last lines for the abnormal ends.
+  const recorder = new FlightRecorder();
+  const recorderFile = flightRecorderPath(g.stateDir);
+  const lastWords = new LastWords(log, { pidfile: g.pidfile, recorder, recorderFile });
+  // Not removed on return: the exit-code line and a late crash are still the daemon's to report.
+  lastWords.install();
   try {
     return await runDaemon(r.config, {
       log,
+      recorder,
+      recorderFile,
+      lastWords,
       pidfile: g.pidfile,
       version: packageVersion(),
       reloadConfig: () => load(g),
@@ -170,11 +180,11 @@ export async function startForeground(g: Globals, io: Io, readyFd?: number): Pro
       cluster: { stateDir: g.stateDir, ctlSocket: g.ctlSocket, runtime: { initDir: g.initDir } },
     });
   } catch (e) {
-    log.logSync('crit', `Heartbeat start-up failed: ${(e as Error).message}`);
+    log.logSync('crit', `Heartbeat failed: ${describeError(e)}`);
+    lastWords.spoken();
     report({ kind: 'failed', exitCode: EXIT.GENERIC, message: `heartbeat: start-up failed: ${(e as Error).message}` });
     return EXIT.GENERIC;
   } finally {
-    uninstallCrash();
     await log.close();
   }
 }

@@ -1,9 +1,13 @@
 // The local control socket used by cl_status, hb_standby, hb_takeover and `heartbeat status`.
 // One JSON request per line, one JSON reply per line. Only root and group haclient may connect:
 // the socket is mode 0660, owned by root:haclient when that group exists.
+// Limits, so a stuck or hostile local client cannot starve the daemon: a connection that has not
+// sent a complete request within a few seconds is closed, and beyond a cap of concurrent clients
+// new connections are closed at once (one WARN line per minute at most, with the count refused).
 import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { dirname } from 'node:path';
+import type { Log } from '../log/types.js';
 
 export interface ControlRequest {
   readonly cmd: string;
@@ -21,6 +25,25 @@ export interface ControlReply {
 export type ControlHandler = (req: ControlRequest) => Promise<ControlReply> | ControlReply;
 
 const MAX_REQUEST = 64 * 1024;
+
+export interface ControlLimits {
+  /** Close a connection that has not sent a complete request line within this (default 5000 ms). */
+  readonly idleMs?: number;
+  /** Concurrent connections served; more are closed at once (default 64). */
+  readonly maxClients?: number;
+  /** At most one "too many clients" WARN per this many ms (default 60 000). */
+  readonly warnEveryMs?: number;
+  /** Where the WARN goes; none: not logged. */
+  readonly log?: Log;
+  readonly now?: () => number;
+}
+
+const BUSY_REPLY = `${JSON.stringify({ out: '', err: 'heartbeat: too many control clients connected; try again\n', code: 1 })}\n`;
+
+const REFUSED_LINGER_MS = 1000;
+
+export const CONTROL_IDLE_MS = 5000;
+export const CONTROL_MAX_CLIENTS = 64;
 
 /** gid of group haclient from /etc/group, or null when the group does not exist. */
 export function haclientGid(groupFile = '/etc/group'): number | null {
@@ -46,32 +69,74 @@ function parseRequest(line: string): ControlRequest | null {
   }
 }
 
-export async function listenControl(path: string, handler: ControlHandler): Promise<Server> {
+export async function listenControl(path: string, handler: ControlHandler, limits: ControlLimits = {}): Promise<Server> {
+  const idleMs = limits.idleMs ?? CONTROL_IDLE_MS;
+  const maxClients = limits.maxClients ?? CONTROL_MAX_CLIENTS;
+  const warnEveryMs = limits.warnEveryMs ?? 60_000;
+  const now = limits.now ?? Date.now;
+  let clients = 0;
+  let refused = 0;
+  let lastWarn = -Infinity;
   mkdirSync(dirname(path), { recursive: true });
   rmSync(path, { force: true });
   const server = createServer((sock) => {
+    if (clients >= maxClients) {
+      // Closed at once, with one line saying why; what it sends is read and dropped so its hang-up
+      // is seen, and one that does not hang up is cut off a moment later.
+      sock.on('error', () => sock.destroy());
+      sock.resume();
+      sock.end(BUSY_REPLY);
+      setTimeout(() => sock.destroy(), REFUSED_LINGER_MS).unref();
+      refused++;
+      const t = now();
+      if (t - lastWarn >= warnEveryMs) {
+        lastWarn = t;
+        limits.log?.log('warn', `Control socket ${path}: ${maxClients} clients connected already (the limit); refusing more (${refused} refused so far).`);
+      }
+      return;
+    }
+    clients++;
+    sock.once('close', () => clients--);
     let buf = '';
+    let answered = false;
+    // Not sliding: a client trickling bytes is closed as surely as a silent one.
+    let idle = setTimeout(() => sock.destroy(), idleMs);
+    idle.unref();
+    sock.once('close', () => clearTimeout(idle));
+    /** The reply, then as long again for the client to read it and hang up before we do. */
+    const answer = (reply: ControlReply | { out: string; err: string; code: number }): void => {
+      if (sock.destroyed) return;
+      sock.end(`${JSON.stringify(reply)}\n`);
+      clearTimeout(idle);
+      idle = setTimeout(() => sock.destroy(), idleMs);
+      idle.unref();
+    };
     sock.setEncoding('utf8');
     sock.on('error', () => sock.destroy());
     sock.on('data', (chunk: string) => {
+      if (answered) return; // one request per connection
       buf += chunk;
       if (buf.length > MAX_REQUEST) {
-        sock.end(`${JSON.stringify({ out: '', err: 'request too large\n', code: 2 })}\n`);
+        answered = true;
+        answer({ out: '', err: 'request too large\n', code: 2 });
         return;
       }
       const nl = buf.indexOf('\n');
       if (nl < 0) return;
+      answered = true;
+      // A complete request: the handler may take its time (no idle clock while it runs).
+      clearTimeout(idle);
       const req = parseRequest(buf.slice(0, nl));
       buf = '';
       if (!req) {
-        sock.end(`${JSON.stringify({ out: '', err: 'malformed request\n', code: 2 })}\n`);
+        answer({ out: '', err: 'malformed request\n', code: 2 });
         return;
       }
       Promise.resolve()
         .then(() => handler(req))
         .then(
-          (reply) => sock.end(`${JSON.stringify(reply)}\n`),
-          (e: unknown) => sock.end(`${JSON.stringify({ out: '', err: `${String(e)}\n`, code: 1 })}\n`),
+          (reply) => answer(reply),
+          (e: unknown) => answer({ out: '', err: `${String(e)}\n`, code: 1 }),
         );
     });
   });
@@ -99,6 +164,16 @@ export function controlRequest(path: string, req: ControlRequest, timeoutMs = 50
     sock.on('data', (c: string) => (buf += c));
     sock.on('error', (e) => {
       clearTimeout(timer);
+      // The daemon may answer and hang up before our request is written (a refusal): its answer counts.
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        try {
+          resolve(JSON.parse(buf.slice(0, nl)) as ControlReply);
+          return;
+        } catch {
+          /* not an answer: the error stands */
+        }
+      }
       reject(e);
     });
     sock.on('end', () => {

@@ -6,10 +6,13 @@ import { EXIT, exitCodeFor } from '../cli/exit-codes.js';
 import { HaError } from '../lib/errors.js';
 import { formatIssue } from '../config/load.js';
 import type { HaLog } from '../log/ha-log.js';
+import type { Level } from '../log/types.js';
+import { constants as osConstants } from 'node:os';
 import { realClock, type Clock } from '../lib/clock.js';
 import { acquirePidfile, removePidfile } from './pidfile.js';
-import { installSignalHandlers, type SignalEvent } from './signals.js';
-import { listenControl } from './control-socket.js';
+import { FATAL_SIGNALS, installSignalHandlers, type SignalEvent } from './signals.js';
+import { listenControl, type ControlReply } from './control-socket.js';
+import { FlightRecorder, flightRecorderPath, recordingLog } from './recorder.js';
 import { Runtime } from './runtime.js';
 import { controlHandler } from './runtime-view.js';
 import { reloadVerdict } from './runtime-reload.js';
@@ -46,6 +49,15 @@ export interface DaemonDeps {
   readonly realtime?: (log: HaLog, pid: number, prio?: number) => void;
   /** Defaults to real process signals; tests pass their own and push events directly. */
   readonly installSignals?: (push: (e: DaemonEvent) => void) => () => void;
+  /**
+   * The flight recorder every line is kept in (default: a new one). The CLI daemon shares it with
+   * its LastWords, so a crash outside the loop dumps the same lines.
+   */
+  readonly recorder?: FlightRecorder;
+  /** Where dumps go; default STATE_DIR/flight-recorder.txt with a cluster, else none (null). */
+  readonly recorderFile?: string | null;
+  /** The process-level last-words guard (CLI daemon): told while the daemon is meant to be running. */
+  readonly lastWords?: LastWords;
   /**
    * The cluster: when given, the daemon runs the node runtime (membership, resources, media) and
    * serves the control socket. Without it, only the skeleton runs (unit tests of signals/pidfile).
@@ -91,9 +103,10 @@ interface DaemonState {
 type Handler<E> = (e: E, s: DaemonState) => void;
 
 export async function runDaemon(config: ClusterConfig, deps: DaemonDeps): Promise<number> {
-  const { log } = deps;
   const pid = deps.pid ?? process.pid;
-  const clock = deps.clock ?? realClock;
+  const rec = deps.recorder ?? new FlightRecorder();
+  // Every line the daemon and the core emit is kept in the recorder too.
+  const log = recordingLog(deps.log, rec);
 
   const held = acquirePidfile(deps.pidfile, pid);
   if (!held.ok) {
@@ -101,6 +114,40 @@ export async function runDaemon(config: ClusterConfig, deps: DaemonDeps): Promis
     deps.onReady?.({ kind: 'already-running', pid: held.pid });
     return 0;
   }
+  // From here until we return, an emptied event loop or a stray process.exit is a crash.
+  deps.lastWords?.setRunning(true);
+  try {
+    return await runHeld(config, deps, log, rec, pid);
+  } finally {
+    deps.lastWords?.setRunning(false);
+  }
+}
+
+async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec: FlightRecorder, pid: number): Promise<number> {
+  const clock = deps.clock ?? realClock;
+  const recorderFile = deps.recorderFile !== undefined ? deps.recorderFile : deps.cluster ? flightRecorderPath(deps.cluster.stateDir) : null;
+  /** Write the recorder; returns the path. Throws when there is nowhere to write or the write fails. */
+  const dump = (reason: string): string => {
+    if (recorderFile === null) throw new Error('no state directory to write it to');
+    return rec.writeTo(recorderFile, reason, pid);
+  };
+  const dumpQuietly = (reason: string): void => {
+    try {
+      dump(reason);
+    } catch (e) {
+      log.logSync('error', `Cannot write the flight recorder: ${(e as Error).message}`);
+    }
+  };
+  const dumpCommand = (why: string): ControlReply => {
+    try {
+      const path = dump(why);
+      log.log('info', `Flight recorder written to ${path} (${why}).`);
+      return { out: `${path}\n`, err: '', code: 0 };
+    } catch (e) {
+      log.log('error', `Cannot write the flight recorder: ${(e as Error).message}`);
+      return { out: '', err: `heartbeat: cannot write the flight recorder: ${(e as Error).message}\n`, code: EXIT.GENERIC };
+    }
+  };
   // Heartbeat 3.0.6's start-up banner (BEHAVIOUR.md §3.1), then who we really are.
   log.log('info', '**************************');
   log.log('info', `Configuration validated. Starting heartbeat ${HEARTBEAT_COMPAT_VERSION}`);
@@ -131,11 +178,12 @@ export async function runDaemon(config: ClusterConfig, deps: DaemonDeps): Promis
     if (deps.realtime && config.haCf.realtime !== false) deps.realtime(log, pid, config.haCf.rtprio);
     try {
       await rt.start();
-      ctl = await listenControl(cl.ctlSocket, controlHandler(rt));
+      ctl = await listenControl(cl.ctlSocket, controlHandler(rt, { dump: () => dumpCommand('heartbeat dump') }), { log });
       respawner = startClients(config, log, clock, cl);
     } catch (e) {
       const message = (e as Error).message;
-      log.log('crit', `Heartbeat start-up failed: ${message}`);
+      log.logSync('crit', `Heartbeat start-up failed: ${message}`);
+      deps.lastWords?.spoken();
       uninstall();
       if (rt.state !== 'stopped') await rt.crash();
       removePidfile(deps.pidfile, pid);
@@ -195,6 +243,9 @@ export async function runDaemon(config: ClusterConfig, deps: DaemonDeps): Promis
       log.setDebug(log.debugLevel() - 1);
       log.log('info', `debug now set to ${log.debugLevel()} [pid ${pid}]`);
     },
+    dump() {
+      dumpCommand('SIGTRAP');
+    },
   };
 
   // Until media and timers hold the event loop open, this does: the daemon lives until shutdown.
@@ -213,6 +264,13 @@ export async function runDaemon(config: ClusterConfig, deps: DaemonDeps): Promis
     removePidfile(deps.pidfile, pid);
   }
   log.log('debug', `ran for ${Math.round(clock.now() - started)} ms`);
+  if (state.exitCode !== 0) {
+    // The runtime gave up (the shutdown hard deadline, a crash): the reason is the line before; this
+    // is the last one, and the recorder shows what led up to it.
+    log.logSync('crit', `Heartbeat exiting with code ${state.exitCode}${state.shuttingDown ? ' (shutdown did not complete)' : ''}.`);
+    deps.lastWords?.spoken();
+    dumpQuietly(`exit code ${state.exitCode}`);
+  }
   return state.exitCode;
 }
 
@@ -240,26 +298,121 @@ function startClients(config: ClusterConfig, log: HaLog, clock: Clock, cl: NonNu
 /** EX_SOFTWARE (keepalived's PROGRAM_ERROR): the peer takes over rather than us limping on. */
 export const CRASH_EXIT = 70;
 
+/** "Error: boom | at f (file.ts:3:9)": the message and the first stack frame, on one line. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const head = (err.message ? `${err.name}: ${err.message}` : err.name).replace(/\s*\n\s*/g, ' | ');
+    const at = (err.stack ?? '').split('\n').map((l) => l.trim()).find((l) => l.startsWith('at '));
+    return at ? `${head} | ${at}` : head;
+  }
+  try {
+    return String(err);
+  } catch {
+    return Object.prototype.toString.call(err);
+  }
+}
+
+export interface LastWordsOptions {
+  readonly pidfile: string | null;
+  readonly pid?: number;
+  /** The recorder to dump on an abnormal end, and where to (null: no dump). */
+  readonly recorder?: FlightRecorder;
+  readonly recorderFile?: string | null;
+  /** Tests: another emitter than process, another exit. */
+  readonly proc?: Pick<NodeJS.Process, 'on' | 'off'>;
+  readonly exit?: (code: number) => void;
+}
+
+/**
+ * The daemon never dies without a word: every way the process can end writes one last line,
+ * synchronously, to the log files (and stderr when attached), CRIT when the end is abnormal, and
+ * then dumps the flight recorder:
+ *  - uncaughtException / unhandledRejection: the error and its first stack frame; exit 70;
+ *  - the event loop running dry while the daemon should run (`beforeExit`): exit 70;
+ *  - a fatal signal (signals.ts FATAL_SIGNALS): exit 128+N at once, as the default action would;
+ *  - process.exit from anywhere while running, or any other non-zero exit code: the code.
+ * A graceful stop ("shutdown complete") and a SIGTERM/SIGINT are logged by the daemon itself.
+ */
+export class LastWords {
+  private running = false;
+  private said = false;
+  private readonly pid: number;
+  private readonly log: HaLog;
+
+  constructor(log: HaLog, private readonly opts: LastWordsOptions) {
+    this.pid = opts.pid ?? process.pid;
+    this.log = opts.recorder ? recordingLog(log, opts.recorder) : log;
+  }
+
+  /** runDaemon: from pidfile to return, the daemon is meant to keep running. */
+  setRunning(on: boolean): void {
+    this.running = on;
+  }
+
+  /** The daemon has written its own last line (start-up failure, exit code); no second one. */
+  spoken(): void {
+    this.said = true;
+  }
+
+  /** The last line, the recorder when abnormal, the pidfile removed; then exit if asked. */
+  private last(level: Level, text: string, dumpReason: string | null, exitCode: number | null): void {
+    try {
+      this.said = true;
+      this.log.logSync(level, text);
+      if (dumpReason !== null && this.opts.recorder && this.opts.recorderFile) {
+        try {
+          this.opts.recorder.writeTo(this.opts.recorderFile, dumpReason, this.pid);
+        } catch (e) {
+          this.log.logSync('error', `Cannot write the flight recorder: ${(e as Error).message}`);
+        }
+      }
+      if (exitCode !== null && this.opts.pidfile) removePidfile(this.opts.pidfile, this.pid);
+    } catch {
+      /* a failing disk must not stop us from exiting */
+    } finally {
+      if (exitCode !== null) (this.opts.exit ?? ((c: number) => process.exit(c)))(exitCode);
+    }
+  }
+
+  /** Install the process hooks; returns a function that removes them (tests). */
+  install(): () => void {
+    const proc = this.opts.proc ?? process;
+    const crash = (what: string) => (err: unknown) =>
+      this.last('crit', `${what}: ${describeError(err)}. Emergency exit.`, what.toLowerCase(), CRASH_EXIT);
+    const onException = crash('Uncaught exception');
+    const onRejection = crash('Unhandled promise rejection');
+    const onBeforeExit = (): void => {
+      if (!this.running) return;
+      this.last('crit', 'The event loop ran dry while heartbeat was running (nothing left to wait for). Emergency exit.', 'event loop ran dry', CRASH_EXIT);
+    };
+    const onExit = (code: number): void => {
+      if (this.said) return; // the reason is already the last line
+      if (this.running) this.last('crit', `Heartbeat exiting with code ${code} while still running (process.exit).`, `process.exit(${code})`, null);
+      else if (code !== 0) this.last('crit', `Heartbeat exiting with code ${code}.`, null, null);
+    };
+    const onSignal = (sig: NodeJS.Signals) => () =>
+      this.last('crit', `Received ${sig}: exiting at once; resources are not released.`, `signal ${sig}`, 128 + (osConstants.signals[sig] ?? 0));
+    const signals = FATAL_SIGNALS.filter((sig) => osConstants.signals[sig] !== undefined).map((sig) => [sig, onSignal(sig)] as const);
+    proc.on('uncaughtException', onException);
+    proc.on('unhandledRejection', onRejection);
+    proc.on('beforeExit', onBeforeExit);
+    proc.on('exit', onExit);
+    for (const [sig, h] of signals) proc.on(sig, h);
+    return () => {
+      proc.off('uncaughtException', onException);
+      proc.off('unhandledRejection', onRejection);
+      proc.off('beforeExit', onBeforeExit);
+      proc.off('exit', onExit);
+      for (const [sig, h] of signals) proc.off(sig, h);
+    };
+  }
+}
+
 /**
  * uncaughtException / unhandledRejection: one CRIT line written synchronously, pidfile removed,
- * exit 70. Returns a function that removes the handlers (tests).
+ * exit 70 (plus the other last words of LastWords, without a recorder). Returns a function that
+ * removes the handlers (tests).
  */
 export function installCrashHandlers(log: HaLog, pidfile: string | null, pid: number = process.pid): () => void {
-  const crash = (what: string) => (err: unknown) => {
-    const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    try {
-      log.logSync('crit', `${what}: ${text.replace(/\n\s*/g, ' | ')}. Emergency exit.`);
-      if (pidfile) removePidfile(pidfile, pid);
-    } finally {
-      process.exit(CRASH_EXIT);
-    }
-  };
-  const onException = crash('Uncaught exception');
-  const onRejection = crash('Unhandled promise rejection');
-  process.on('uncaughtException', onException);
-  process.on('unhandledRejection', onRejection);
-  return () => {
-    process.off('uncaughtException', onException);
-    process.off('unhandledRejection', onRejection);
-  };
+  return new LastWords(log, { pidfile, pid }).install();
 }

@@ -6,7 +6,9 @@ export type SignalEvent =
   | { readonly kind: 'reload' }
   /** SIGUSR1 / SIGUSR2: debug level +1 / -1. */
   | { readonly kind: 'debug-up' }
-  | { readonly kind: 'debug-down' };
+  | { readonly kind: 'debug-down' }
+  /** SIGTRAP: write the flight recorder (libqb's blackbox signal in Pacemaker/Corosync). */
+  | { readonly kind: 'dump' };
 
 const TABLE: readonly [NodeJS.Signals, SignalEvent][] = [
   ['SIGTERM', { kind: 'shutdown', signal: 'SIGTERM' }],
@@ -14,6 +16,19 @@ const TABLE: readonly [NodeJS.Signals, SignalEvent][] = [
   ['SIGHUP', { kind: 'reload' }],
   ['SIGUSR1', { kind: 'debug-up' }],
   ['SIGUSR2', { kind: 'debug-down' }],
+  ['SIGTRAP', { kind: 'dump' }],
+];
+
+/**
+ * Signals whose default action ends the process, that the daemon does not otherwise handle and
+ * that are safe to catch in JavaScript. They still end it (at once, nothing released, as the
+ * default action would), but after a CRIT last line and a flight-recorder dump (daemon.ts
+ * LastWords). Not here: SIGKILL/SIGSTOP (uncatchable); SIGSEGV/SIGBUS/SIGFPE/SIGILL (no JS may
+ * run after a real one); SIGABRT (abort() re-raises before JS runs); SIGPIPE (Node ignores it);
+ * SIGPROF (V8's profiler uses it).
+ */
+export const FATAL_SIGNALS: readonly NodeJS.Signals[] = [
+  'SIGQUIT', 'SIGALRM', 'SIGVTALRM', 'SIGXCPU', 'SIGXFSZ', 'SIGSYS', 'SIGPWR', 'SIGSTKFLT', 'SIGIO',
 ];
 
 /** Install the handlers; returns a function that removes exactly these handlers again. */
