@@ -2,7 +2,7 @@
 // the daemon over its control socket and print what it renders (control/cl-status.ts). When the
 // daemon does not answer: the real one's two "Cannot signon" lines and exit 1.
 import { CL_STATUS_USAGE as USAGE } from '../control/cl-status.js';
-import { controlRequest } from '../control/control-socket.js';
+import { askDaemon } from './ctl-client.js';
 import { pidfileState } from '../control/pidfile.js';
 import { createHaLog } from '../log/ha-log.js';
 import { EXIT } from './exit-codes.js';
@@ -54,15 +54,19 @@ export async function clStatusMain(argv: readonly string[], io: Io = processIo):
     io.out(running ? 'Heartbeat is running on this machine.\n' : 'Heartbeat is stopped on this machine.\n');
     return running ? EXIT.OK : EXIT.GENERIC;
   }
-  try {
-    const r = await controlRequest(g.ctlSocket, { cmd: 'cl_status', args });
-    io.out(r.out);
-    io.err(r.err);
-    return r.code;
-  } catch {
-    const log = errLog();
-    log.log('error', 'Cannot signon with heartbeat');
-    log.log('error', "REASON: hb_api_signon: Can't initiate connection to heartbeat");
-    return EXIT.GENERIC;
+  const a = await askDaemon(g.ctlSocket, { cmd: 'cl_status', args });
+  if (a.kind === 'reply') {
+    io.out(a.reply.out);
+    io.err(a.reply.err);
+    return a.reply.code;
   }
+  if (a.kind === 'denied') {
+    // Not the "Cannot signon" lines: heartbeat may well run; we may not talk to it.
+    io.err(`cl_status: ${a.message}\n`);
+    return EXIT.NO_PRIVILEGE;
+  }
+  const log = errLog();
+  log.log('error', 'Cannot signon with heartbeat');
+  log.log('error', "REASON: hb_api_signon: Can't initiate connection to heartbeat");
+  return EXIT.GENERIC;
 }

@@ -3,7 +3,7 @@ import { unlinkSync } from 'node:fs';
 import { formatIssue, loadConfig } from '../config/load.js';
 import { HEARTBEAT_COMPAT_VERSION } from '../control/daemon.js';
 import { isHeartbeatProcess, pidfileState } from '../control/pidfile.js';
-import { controlRequest } from '../control/control-socket.js';
+import { askDaemon } from './ctl-client.js';
 import { EXIT, STATUS_EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
 import type { Globals } from './options.js';
@@ -66,7 +66,12 @@ export interface StatusJson {
 export async function status(g: Globals, io: Io, json = false): Promise<number> {
   const st = pidfileState(g.pidfile);
   let cluster: { out: string; data?: unknown } | null = null;
-  if (st.kind === 'running') cluster = await controlRequest(g.ctlSocket, { cmd: 'status', args: [] }, 2000).catch(() => null);
+  let denied: string | null = null;
+  if (st.kind === 'running') {
+    const a = await askDaemon(g.ctlSocket, { cmd: 'status', args: [] }, 2000);
+    if (a.kind === 'reply') cluster = a.reply;
+    else if (a.kind === 'denied') denied = a.message;
+  }
   const view: StatusJson = {
     state: st.kind === 'absent' ? 'stopped' : st.kind,
     pid: st.kind === 'absent' ? null : st.pid,
@@ -80,7 +85,35 @@ export async function status(g: Globals, io: Io, json = false): Promise<number> 
   }
   else if (st.kind === 'stale') io.out(`heartbeat is stopped. No process (stale pidfile [${g.pidfile}])\n`);
   else io.out('heartbeat is stopped. No process\n');
+  if (denied !== null) {
+    // Running, but its cluster view is not ours to read: say so, and do not claim a full answer.
+    io.err(`heartbeat: ${denied}\n`);
+    return EXIT.NO_PRIVILEGE;
+  }
   return st.kind === 'running' ? STATUS_EXIT.RUNNING : st.kind === 'stale' ? STATUS_EXIT.DEAD_PIDFILE : STATUS_EXIT.STOPPED;
+}
+
+/**
+ * `heartbeat dump`: the daemon writes its flight recorder (the last log lines, debug included) to
+ * STATE_DIR/flight-recorder.txt; we print the path. 7 when it is not running, 4 when we may not ask.
+ */
+export async function dump(g: Globals, io: Io): Promise<number> {
+  const a = await askDaemon(g.ctlSocket, { cmd: 'dump', args: [] });
+  switch (a.kind) {
+    case 'reply':
+      io.out(a.reply.out);
+      io.err(a.reply.err);
+      return a.reply.code;
+    case 'denied':
+      io.err(`heartbeat: ${a.message}\n`);
+      return EXIT.NO_PRIVILEGE;
+    case 'not-running':
+      io.err(`heartbeat: not running, nothing to dump (${a.message}).\n`);
+      return EXIT.NOT_RUNNING;
+    case 'no-answer':
+      io.err(`heartbeat: no answer from the daemon: ${a.message}\n`);
+      return EXIT.GENERIC;
+  }
 }
 
 /** SIGHUP: re-read config, reopen logs (the daemon validates before applying). */

@@ -3,7 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { processIo, type Io } from './io.js';
-import { check, reload, status, stop, versionLine } from './lifecycle.js';
+import { check, dump, reload, status, stop, versionLine } from './lifecycle.js';
 import { BUILTIN, resolveGlobals, type RawGlobals } from './options.js';
 import { startDetached, startForeground } from './start.js';
 
@@ -108,6 +108,12 @@ export async function main(args: readonly string[], io: Io = processIo): Promise
     .description('SIGHUP: re-read and validate the config, reopen logs (classic: -r)')
     .action((_o: unknown, cmd: Command) => {
       code = reload(globals(cmd), io);
+    });
+  program
+    .command('dump')
+    .description('write the flight recorder (the last 1000 log lines, debug too) to STATE_DIR/flight-recorder.txt; print its path')
+    .action(async (_o: unknown, cmd: Command) => {
+      code = await dump(globals(cmd), io);
     });
   program
     .command('check')

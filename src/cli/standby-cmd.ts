@@ -1,7 +1,7 @@
 // hb_standby / hb_takeover: ask the local daemon to give up / take over resources, over the control
 // socket. Usage as Heartbeat's lib/hb_standby.in (exit 1); the terminal line as the real one prints it
 // ("Nov 21 20:28:42 Going standby [all].").
-import { controlRequest } from '../control/control-socket.js';
+import { askDaemon } from './ctl-client.js';
 import { takeOption } from './cl-status-cmd.js';
 import { EXIT } from './exit-codes.js';
 import { processIo, type Io } from './io.js';
@@ -32,13 +32,21 @@ export async function standbyMain(cmd: StandbyCommand, argv: readonly string[], 
     return EXIT.GENERIC;
   }
   const g = resolveGlobals({ ...(ctlSocket !== undefined ? { ctlSocket } : {}), ...(stateDir !== undefined ? { stateDir } : {}) }, io.env);
-  try {
-    const r = await controlRequest(g.ctlSocket, { cmd: cmd === 'hb_standby' ? 'standby' : 'takeover', args: [which] });
+  const a = await askDaemon(g.ctlSocket, { cmd: cmd === 'hb_standby' ? 'standby' : 'takeover', args: [which] });
+  if (a.kind === 'reply') {
+    const r = a.reply;
     for (const line of r.out.split('\n').filter((l) => l !== '')) io.out(`${stamp(new Date())} ${line}\n`);
     io.err(r.err);
     return r.code;
-  } catch {
-    io.err(`${cmd}: Heartbeat is not running on this machine (no answer on ${g.ctlSocket}).\n`);
-    return EXIT.NOT_RUNNING;
   }
+  if (a.kind === 'denied') {
+    io.err(`${cmd}: ${a.message}\n`);
+    return EXIT.NO_PRIVILEGE;
+  }
+  if (a.kind === 'no-answer') {
+    io.err(`${cmd}: Heartbeat did not answer: ${a.message}\n`);
+    return EXIT.GENERIC;
+  }
+  io.err(`${cmd}: Heartbeat is not running on this machine (${a.message}).\n`);
+  return EXIT.NOT_RUNNING;
 }
