@@ -157,6 +157,40 @@ describe('daemon and the flight recorder', () => {
     expect(log.text.length).to.equal(before);
   });
 
+  it('the runtime giving up (the shutdown hard deadline: exit code 1) ends with a CRIT line and a dump', async () => {
+    const log = memLog();
+    const recorderFile = join(dir, 'flight-recorder.txt');
+    const proc = new EventEmitter();
+    const lw = new LastWords(log, { pidfile: null, proc: proc as unknown as NodeJS.Process, exit: () => undefined });
+    lw.install();
+    let push: (e: DaemonEvent) => void = () => undefined;
+    const done = runDaemon({ thisNode: 'alpha', dir: '/etc/ha.d' } as unknown as ClusterConfig, {
+      log,
+      pidfile: join(dir, 'hb.pid'),
+      version: '0.1.0',
+      pid: 4321,
+      clock: new FakeClock(),
+      recorderFile,
+      lastWords: lw,
+      installSignals: (p) => {
+        push = p;
+        return () => undefined;
+      },
+    });
+    await new Promise((r) => setImmediate(r));
+    // What the runtime pushes after "Shutdown did not finish within N s; exiting anyway."
+    log.log('crit', 'Shutdown did not finish within 245 s; exiting anyway.');
+    push({ kind: 'exit', code: 1 });
+    expect(await done).to.equal(1);
+    expect(log.text.at(-1)).to.equal('CRIT: Heartbeat exiting with code 1.');
+    const dump = readFileSync(recorderFile, 'utf8');
+    expect(dump).to.include('reason: exit code 1\n');
+    expect(dump.trimEnd().split('\n').at(-1)).to.match(/\tCRIT\tHeartbeat exiting with code 1\.$/);
+    // The daemon said its last line: the process exit adds none.
+    proc.emit('exit', 1);
+    expect(log.text.at(-1)).to.equal('CRIT: Heartbeat exiting with code 1.');
+  });
+
   it('a dump with nowhere to write says so in the log and carries on', async () => {
     const log = memLog();
     let push: (e: DaemonEvent) => void = () => undefined;
