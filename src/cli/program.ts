@@ -5,6 +5,7 @@ import { EXIT } from './exit-codes.js';
 import { processIo, type Io } from './io.js';
 import { check, dump, reload, status, stop, versionLine } from './lifecycle.js';
 import { BUILTIN, resolveGlobals, type RawGlobals } from './options.js';
+import { simulateCommand } from './simulate.js';
 import { startDetached, startForeground } from './start.js';
 
 /** Heartbeat 3.0.6's own flags, accepted when no subcommand is given (`heartbeat -k`). */
@@ -128,6 +129,7 @@ to check as another node (e.g. the peer): heartbeat -c ./ha.d -n bravo check`,
     .action((_o: unknown, cmd: Command) => {
       code = check(globals(cmd), io);
     });
+  simulateCommand(program, io, (cmd) => globals(cmd).configDir, (c) => (code = c));
   program
     .command('version')
     .description('print the Heartbeat version we are compatible with, then ours (classic: -V)')

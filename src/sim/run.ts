@@ -58,7 +58,11 @@ export function runSim(o: RunOptions): RunResult {
       inv.check();
       if (keepTrace) {
         first.groups.forEach((_, g) => {
-          const who = s.nodes.filter((n) => n.truth[g] === 'started').map((n) => n.name).join('+') || 'nobody';
+          const who =
+            s.nodes
+              .filter((n) => n.truth[g] === 'started')
+              .map((n) => (n.core === null ? `${n.name} (daemon gone, addresses left up)` : n.name))
+              .join(' + ') || 'nobody';
           if (who !== holders[g]) {
             holders[g] = who;
             trace.push({ at: s.now, node: '', kind: 'holder', text: `group ${g} (${first.groups[g]?.resources[0]?.spec}) held by ${who}` });
