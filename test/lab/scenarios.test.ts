@@ -199,7 +199,7 @@ describe('@lab scenarios: what users do with two heartbeat-ts nodes, seen from t
       for (const [i, peer] of [[0, 'node2'], [1, 'node1']] as const) {
         const since = p.hb[i].log().slice(marks[i]);
         expect(since).to.match(new RegExp(`CRIT: Cluster node ${peer} returning after partition\\.`));
-        expect(since).to.match(/WARN: Partition healed: keeping resource groups preferring node[12], releasing the others\./);
+        expect(since).to.match(/WARN: Partition healed: asking node[12] what it runs; a group that both nodes run stays with its preferred node\./);
       }
       expect(p.h('node2').log().slice(marks[1])).to.match(/info: Releasing resource group: node1 IPaddr::192\.0\.2\.10\/24\/eth0 httpd/);
     });
