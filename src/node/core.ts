@@ -10,12 +10,12 @@ import type { ClusterConfig } from '../config/types.js';
 import type { Level } from '../log/types.js';
 import { Membership, membershipConfigFrom } from '../membership/cluster.js';
 import type { Effect, MembershipEvent, MembershipStatus } from '../membership/types.js';
-import { hasLiveFailure, initPlan, isBlocked, planConfigFrom, stepPlan, type PlanConfig, type PlanEffect, type PlanEvent, type PlanState, type RscStatus, type StandbyWhich } from '../resources/plan.js';
+import { blockedHere, failureLive, initPlan, planConfigFrom, stepPlan, type PlanConfig, type PlanEffect, type PlanEvent, type PlanState, type RscStatus, type StandbyWhich } from '../resources/plan.js';
 import { decideConfig, initDecide, stepDecide, type DecideEvent, type DecideState } from '../ipfail/decide.js';
 import { initPing, nextPingExpiry, pingCount, pingResult, pingTargetsFrom, type PingState } from '../ipfail/ping-nodes.js';
 import { str } from '../wire/fields.js';
 import type { HbField, HbMessage } from '../wire/types.js';
-import { NS_ST, SHUTDONE, typeOf } from '../wire/types-v1.js';
+import { NS_ST, SHUTDONE } from '../wire/types-v1.js';
 
 /**
  * A started group's addresses are announced again after 1, 2, 4 and 8 times max(deadtime, 1 s),
@@ -59,15 +59,8 @@ export type NodeEvent =
   | { readonly kind: 'tick'; readonly at: number }
   /** A ping probe's result; wallSec is the calendar second for the pseudo-heartbeat's `ts`. */
   | { readonly kind: 'ping'; readonly host: string; readonly up: boolean; readonly at: number; readonly wallSec: number }
-  | {
-      readonly kind: 'group-done';
-      readonly at: number;
-      readonly group: number;
-      readonly op: 'start' | 'stop';
-      readonly ok: boolean;
-      readonly rolledBack?: boolean;
-      readonly failed?: string;
-    }
+  /** A start/stop the core asked for has finished (as the planner takes it). */
+  | Extract<PlanEvent, { kind: 'group-done' }>
   | { readonly kind: 'standby'; readonly which: StandbyWhich; readonly at: number }
   | { readonly kind: 'takeover'; readonly which: StandbyWhich; readonly at: number }
   /** SIGTERM: release, shutdone, exit. */
@@ -290,10 +283,8 @@ export class NodeCore {
     for (const f of fx) {
       switch (f.kind) {
         case 'send':
-          this.emit(f.dest !== undefined ? { kind: 'send', fields: f.fields, ...(f.seq !== undefined ? { seq: f.seq } : {}), dest: f.dest } : { kind: 'send', fields: f.fields, ...(f.seq !== undefined ? { seq: f.seq } : {}) });
-          break;
         case 'resend':
-          this.emit({ kind: 'resend', seq: f.seq });
+          this.emit(f);
           break;
         case 'log':
           this.log(f.level, f.text);
@@ -325,10 +316,7 @@ export class NodeCore {
           }
           break;
         case 'shutdown-notice':
-          if (f.node === peer) {
-            this.planStep({ kind: 'message', at, from: f.node, msg: { fields: [str('t', SHUTDONE)] } });
-            this.reannounceHeld();
-          }
+          if (f.node === peer) this.planStep({ kind: 'message', at, from: f.node, msg: { fields: [str('t', SHUTDONE)] } });
           break;
         case 'node-restarted':
           if (f.node === peer) {
@@ -391,18 +379,6 @@ export class NodeCore {
       }
     }
     if (!sawWake) this.wakePlan = undefined;
-  }
-
-  /**
-   * The peer gave up everything and leaves. After a split-brain heal it may have held our groups'
-   * addresses too, and its IPaddr stop sends no ARP: the LAN would keep sending to its MAC until
-   * the ARP entries expire (~30 s, seen with a real 3.0.6 peer, which restarts itself after a heal).
-   * Groups we hold were not started again, so no IPaddr start announces them: we do.
-   */
-  private reannounceHeld(): void {
-    this.plan.groups.forEach((held, i) => {
-      if (held === 'yes') this.emit({ kind: 'reannounce', group: i });
-    });
   }
 
   // ------------------------------------------------------------------ ping nodes and ipfail
@@ -491,14 +467,11 @@ export class NodeCore {
 
   /** A start of this group failed here and has not expired (auto_failback does not bring it back). */
   groupFailed(group: number): boolean {
-    return hasLiveFailure(this.plan, group, this.lastAt);
+    return failureLive(this.plan, group, this.lastAt);
   }
 
   /** The start-failure policy keeps this group stopped here (too many failed starts). */
   groupBlocked(group: number): boolean {
-    return isBlocked(this.plan, group, this.lastAt);
+    return blockedHere(this.plan, group, this.lastAt);
   }
 }
-
-/** The message type of a message, for the simulator's and the tests' bookkeeping. */
-export { typeOf };

@@ -11,10 +11,10 @@
 //    blocked for.
 // Alone (the peer dead or gone), a node retries a group whose start failed after a back-off of
 // 2 s, 4 s, ... until MIGRATION_THRESHOLD failures block the group there. Failures expire after
-// FAILURE_TIMEOUT_MS (or `heartbeat cleanup`). The peer learns our failures from `failed=` and
+// FAILURE_TIMEOUT_MS (or when the daemon restarts: the counts live in memory). The peer learns our failures from `failed=` and
 // `blocked=` in our resource reports (a Heartbeat 3.0.6 peer ignores the two fields).
-import { blockedHere, failedMask, failureLive, FAILURE_TIMEOUT_MS, jobsIdle, log, nice, sendResourcesHeld, type Ctx } from './plan-core.js';
-import { FOREIGN_RSC, LOCAL_RSC, NO_RSC, type RscMask } from './plan-types.js';
+import { blockedHere, failedMask, failureLive, FAILURE_TIMEOUT_MS, jobsIdle, log, nice, runsAny, sendResourcesHeld, type Ctx } from './plan-core.js';
+import { FOREIGN_RSC, LOCAL_RSC, type RscMask } from './plan-types.js';
 
 const BACKOFF_MS = 2000;
 const BACKOFF_MAX_MS = 30_000;
@@ -38,8 +38,7 @@ export function converge(c: Ctx): boolean {
   const groups = s.cfg.groups;
   if (s.peerUp) {
     if (!s.otherStable || s.awaitPeerReport) return false;
-    const runForeign = groups.some((g, i) => g.node !== me && s.groups[i] !== 'no');
-    if (runForeign && (s.otherHolds & LOCAL_RSC) !== 0) {
+    if (runsAny(s, FOREIGN_RSC) && (s.otherHolds & LOCAL_RSC) !== 0) {
       s.queue.push({ kind: 'yield', set: FOREIGN_RSC });
       return true;
     }
@@ -98,17 +97,18 @@ function claimsAfterTakes(c: Ctx): RscMask {
   return m as RscMask;
 }
 
-/** Claims follow facts: a class is claimed iff one of its groups runs here; the peer hears of any change. */
+/**
+ * Claims follow facts: a class with groups is claimed iff one of them runs here. A class without
+ * groups keeps Heartbeat's claim (cl_status rscstatus shows `all` after a takeover).
+ */
 export function factClaims(s: Ctx['s']): RscMask {
-  let m = s.iHold as number;
-  for (const bit of [LOCAL_RSC, FOREIGN_RSC]) {
-    if ((m & bit) === 0) continue;
-    const gs = s.cfg.groups.map((g, i) => ({ i, mine: g.node === s.cfg.thisNode })).filter((x) => cls(x.mine) === bit);
-    if (gs.length > 0 && gs.every((x) => s.groups[x.i] === 'no')) m &= ~bit;
+  // While a job runs, a class it is starting is not running yet but is claimed rightly.
+  if (!jobsIdle(s)) return (s.iHold | (runsAny(s, LOCAL_RSC) ? LOCAL_RSC : 0) | (runsAny(s, FOREIGN_RSC) ? FOREIGN_RSC : 0)) as RscMask;
+  let m = 0;
+  for (const bit of [LOCAL_RSC, FOREIGN_RSC] as const) {
+    const empty = !s.cfg.groups.some((g) => cls(g.node === s.cfg.thisNode) === bit);
+    if (empty ? (s.iHold & bit) !== 0 : runsAny(s, bit)) m |= bit;
   }
-  s.cfg.groups.forEach((g, i) => {
-    if (s.groups[i] !== 'no') m |= cls(g.node === s.cfg.thisNode);
-  });
   return m as RscMask;
 }
 
@@ -122,4 +122,3 @@ function correctClaims(c: Ctx): void {
   sendResourcesHeld(c, true);
 }
 
-export { NO_RSC };

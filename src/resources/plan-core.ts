@@ -61,6 +61,18 @@ export function sendResourcesHeld(c: Ctx, stable: boolean, comment?: string): vo
   send(c, msg(...pairs));
 }
 
+/** Does a group of this class (our terms) run here, or may it (a failed stop)? */
+export function runsAny(s: MutState | PlanState, set: RscMask): boolean {
+  return s.cfg.groups.some((g, i) => s.groups[i] !== 'no' && ((g.node === s.cfg.thisNode ? LOCAL_RSC : FOREIGN_RSC) & set) !== 0);
+}
+
+/** Tell the LAN again where the addresses of every group running here are (gratuitous ARP). */
+export function reannounceHeld(c: Ctx): void {
+  c.s.cfg.groups.forEach((g, i) => {
+    if (c.s.groups[i] === 'yes') c.fx.push({ kind: 'reannounce', group: i, key: g.key });
+  });
+}
+
 /** A failed start counts for this long; after that the group may be tried here again. */
 export const FAILURE_TIMEOUT_MS = 600_000;
 /** Failed starts on one node before it stops trying the group (Pacemaker's migration-threshold). */

@@ -149,7 +149,7 @@ export function onGroupDone(c: Ctx, e: GroupDone): void {
       s.fails[e.group] = (s.fails[e.group] ?? 0) + 1;
       s.failAt[e.group] = c.at;
       if ((s.fails[e.group] ?? 0) === MIGRATION_THRESHOLD) {
-        log(c, 'crit', `Resource group ${key} failed to start ${MIGRATION_THRESHOLD} times here: not starting it here again for ${FAILURE_TIMEOUT_MS / 60_000} min or until 'heartbeat cleanup'.`);
+        log(c, 'crit', `Resource group ${key} failed to start ${MIGRATION_THRESHOLD} times here: not starting it here again for ${FAILURE_TIMEOUT_MS / 60_000} min (or until heartbeat restarts here).`);
       }
       s.groups[e.group] = e.rolledBack === false ? 'failed' : 'no';
       if (e.rolledBack === false) log(c, 'error', `Resource group ${key} could not be stopped again: state unknown.`);

@@ -1,7 +1,7 @@
 // Peer lifecycle for the resource planner: shutdown notice, death, restart, partition return, our own
 // graceful shutdown, and legacy (auto_failback legacy) ip-request handling. Pure: no I/O, no timers.
 import { factClaims } from './plan-converge.js';
-import { enqueue, jobsIdle, log, nice, reqOurResources, send, sendResourcesHeld, type Ctx } from './plan-core.js';
+import { enqueue, jobsIdle, log, nice, reannounceHeld, reqOurResources, send, sendResourcesHeld, type Ctx } from './plan-core.js';
 import { ALL_RSC, FOREIGN_RSC, LOCAL_RSC, NO_RSC, msg, type Job, type RscMask } from './plan-types.js';
 
 /** HBDoMsg_T_SHUTDONE from the peer: take everything now, without waiting for deadtime. */
@@ -20,6 +20,11 @@ export function shutdone(c: Ctx): void {
   s.peerHasResources = false;
   log(c, 'info', `Received shutdown notice from '${s.cfg.peer}'.`);
   takeoverFromNode(c, standbyJob);
+  // After a split-brain heal the peer may have held our addresses too, and its IPaddr stop sends
+  // no ARP: the LAN keeps its MAC until the ARP entries expire (~30 s, seen with a real 3.0.6 peer,
+  // which restarts itself after a heal). Groups we already hold are not started again, so no
+  // IPaddr start announces them: we do.
+  reannounceHeld(c);
 }
 
 /** takeover_from_node(): our local groups (req_our_resources), then the peer's (mach_down). */
@@ -101,9 +106,7 @@ export function peerRestarted(c: Ctx): void {
   s.peerHasResources = false;
   // Its start-up released whatever it still ran from before (reconcile on start), possibly our
   // addresses after a cut: the LAN may hold its MAC for them, so announce what we hold again.
-  s.cfg.groups.forEach((g, i) => {
-    if (s.groups[i] === 'yes') c.fx.push({ kind: 'reannounce', group: i, key: g.key });
-  });
+  reannounceHeld(c);
   if (hadOurs && s.rstate === 'stable') reqOurResources(c, true);
 }
 

@@ -1,6 +1,6 @@
 // The hb_standby / hb_takeover handshake (ask_resources me -> other -> done), as in Heartbeat's
 // ask_for_resources(), go_standby() and PerformAutoFailback(). Pure: no I/O, no timers.
-import { enqueue, log, nice, send, sendResourcesHeld, word, announce, type Ctx } from './plan-core.js';
+import { enqueue, log, nice, runsAny, send, sendResourcesHeld, word, announce, type Ctx } from './plan-core.js';
 import { ALL_RSC, FOREIGN_RSC, LOCAL_RSC, encodeRsc, msg, type RscMask, type StandbyPhase, type StandbyWhich } from './plan-types.js';
 
 const PHASE_NO: Readonly<Record<StandbyPhase, number>> = { not: 0, me: 1, other: 2, done: 3 };
@@ -141,8 +141,7 @@ export function performAutoFailback(c: Ctx): void {
   // Not in Heartbeat: only groups that really run here are offered back (a claim on a class
   // with no groups made both nodes offer at once after a heal: simulator seed 1, 1s/3s on), and
   // not while the peer's holdings are unknown or it runs them too (plan-converge.ts then decides).
-  const runForeign = s.cfg.groups.some((g, i) => g.node !== s.cfg.thisNode && s.groups[i] === 'yes');
-  if (s.shutdownInProgress || !runForeign || !s.needsFailback || s.cfg.autoFailback !== 'on' || (s.otherHolds & LOCAL_RSC) !== 0) {
+  if (s.shutdownInProgress || !runsAny(s, FOREIGN_RSC) || !s.needsFailback || s.cfg.autoFailback !== 'on' || (s.otherHolds & LOCAL_RSC) !== 0) {
     s.needsFailback = false;
     return;
   }

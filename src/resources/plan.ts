@@ -17,7 +17,7 @@
 //   after ours, to get the report that proof needs. A real Heartbeat peer answers it as usual and
 //   takes its own groups when it sees our isstable=1 report, so both sides skip the 10 s.
 import { converge } from './plan-converge.js';
-import { announce, blockedHere, failureLive, log, nice, reqOurResources, rscStatusOf, send, sendResourcesHeld, type Ctx, type MutState } from './plan-core.js';
+import { announce, log, nice, reqOurResources, rscStatusOf, send, sendResourcesHeld, type Ctx, type MutState } from './plan-core.js';
 import { onGroupDone, pump } from './plan-jobs.js';
 import { QUERY, giveupResources, ipRequest, ipRequestResp, partitionReturn, peerAppeared, peerDead, peerRestarted, shutdone } from './plan-peer.js';
 import { adminStandby, askForResources, checkStandbyTimer, peerTakeover, performAutoFailback } from './plan-standby.js';
@@ -427,10 +427,6 @@ function audit(c: Ctx): void {
 
 
 /** The start-failure policy keeps `group` stopped on this node. */
-export function hasLiveFailure(s: PlanState, group: number, at: number): boolean {
-  return failureLive(s, group, at);
-}
 
-export function isBlocked(s: PlanState, group: number, at: number): boolean {
-  return blockedHere(s, group, at);
-}
+/** The start-failure policy's view for the node core and the simulator. */
+export { blockedHere, failureLive } from './plan-core.js';

@@ -38,8 +38,6 @@ export interface SimOptions {
   readonly scripts?: ScriptTiming;
   /** Wall clock at virtual time 0 (for `ts` fields and log stamps). */
   readonly wallStartMs?: number;
-  /** Keep the log lines of every node (the trace); off for long campaigns. */
-  readonly keepLogs?: boolean;
 }
 
 export interface SimLogLine {
@@ -102,8 +100,6 @@ export class SimCluster {
   /** links[from][to][linkIndex] */
   private readonly links: LinkFault[][][];
   readonly linkNames: readonly string[];
-  readonly logs: SimLogLine[] = [];
-  private readonly keepLogs: boolean;
   observer: SimObserver = {};
   /** Counters for the bench. */
   steps = 0;
@@ -113,7 +109,6 @@ export class SimCluster {
     this.rng = new Rng(opts.seed);
     this.scripts = opts.scripts ?? DEFAULT_SCRIPTS;
     this.wallStartMs = opts.wallStartMs ?? Date.UTC(2026, 10, 21, 20, 0, 0);
-    this.keepLogs = opts.keepLogs ?? true;
     const first = opts.configs[0];
     if (!first) throw new Error('simulate: no nodes');
     this.linkNames = [...new Set(first.haCf.media.map((m) => (m.kind === 'serial' ? m.device : m.iface)))];
@@ -174,7 +169,7 @@ export class SimCluster {
       stopTimeoutMs: 120_000,
       hasMedia: true,
     });
-    this.event(i, { kind: 'boot', at: this.now });
+    this.step(i, { kind: 'boot', at: this.now });
   }
 
   /** kill -9: the process is gone; what the machine runs stays. */
@@ -244,11 +239,7 @@ export class SimCluster {
     if (!ab || !ba) return false;
     return ab.some((l, k) => l.loss < 1 && (ba[k]?.loss ?? 1) < 1);
   }
-  linksClean(a: number, b: number): boolean {
-    const ab = this.links[a]?.[b];
-    const ba = this.links[b]?.[a];
-    return !!ab && !!ba && ab.every((l) => l.loss === 0) && ba.every((l) => l.loss === 0);
-  }
+
 
   // ------------------------------------------------------------------ the loop
 
@@ -304,10 +295,6 @@ export class SimCluster {
     this.q.push(this.now, { kind: 'core', node: i, inc: n.inc, ev });
   }
 
-  private event(i: number, ev: NodeEvent): void {
-    this.step(i, ev);
-  }
-
   private step(i: number, ev: NodeEvent): void {
     const n = this.nodes[i] as SimNode;
     const core = n.core;
@@ -325,9 +312,7 @@ export class SimCluster {
   }
 
   private log(i: number, level: Level, text: string): void {
-    const line = { at: this.now, node: (this.nodes[i] as SimNode).name, level, text };
-    if (this.keepLogs) this.logs.push(line);
-    this.observer.onLog?.(line);
+    this.observer.onLog?.({ at: this.now, node: (this.nodes[i] as SimNode).name, level, text });
   }
 
   private act(i: number, a: NodeAction): void {

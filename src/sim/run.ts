@@ -3,7 +3,7 @@
 // faults that still show the same rule broken, and replayed with the printed command.
 import type { ClusterConfig } from '../config/types.js';
 import { SimCluster, type SimLogLine } from './cluster.js';
-import { applyFault, faultSpan, randomFault, ROUTINE, type Fault, type ScriptStep } from './faults.js';
+import { applyFault, faultSpan, randomFault, type Fault, type ScriptStep } from './faults.js';
 import { boundsFor, Invariants, type Violation } from './invariants.js';
 import { Rng } from './rng.js';
 
@@ -46,7 +46,7 @@ export function runSim(o: RunOptions): RunResult {
   const first = o.configs[0] as ClusterConfig;
   const h = first.haCf;
   const bounds = boundsFor(h.keepaliveMs, h.deadtimeMs, h.initdeadMs, SCRIPT_MS);
-  const sim = new SimCluster({ configs: o.configs, seed: o.seed, keepLogs: false });
+  const sim = new SimCluster({ configs: o.configs, seed: o.seed });
   const inv = new Invariants(sim, bounds, h.autoFailback);
   const trace: TraceLine[] = [];
   const keepTrace = o.keepTrace ?? false;
@@ -94,8 +94,12 @@ export function runSim(o: RunOptions): RunResult {
   let t = startSkew + bounds.settleMs;
   let endAt: number;
   if (o.script) {
-    for (const st of o.script) sim.at(st.at, () => act(st.text, false) as void);
-    for (const st of o.script) sim.at(st.at, () => st.run(sim));
+    for (const st of o.script) {
+      sim.at(st.at, () => {
+        act(st.text, false);
+        st.run(sim);
+      });
+    }
     const last = o.script.reduce((m, st) => Math.max(m, st.at), 0);
     endAt = o.forMs ?? last + bounds.settleMs + 5000;
   } else {
@@ -119,7 +123,6 @@ export function runSim(o: RunOptions): RunResult {
           inv.settled();
         });
       }
-      void ROUTINE;
     });
     endAt = t + bounds.settleMs;
   }
