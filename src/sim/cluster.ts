@@ -88,6 +88,8 @@ export interface SimObserver {
   /** After every step of the simulation (one event carried out). */
   afterStep?(sim: SimCluster): void;
   onLog?(line: SimLogLine): void;
+  /** An injected script fault took effect (it may have been armed long before). */
+  onInjected?(text: string): void;
 }
 
 export class SimCluster {
@@ -375,6 +377,7 @@ export class SimCluster {
         if (r === group.resources[count - 1] && (n.failStarts[g] ?? 0) > 0) {
           n.failStarts[g] = (n.failStarts[g] ?? 1) - 1;
           failed = r.spec;
+          this.observer.onInjected?.(`start of ${r.spec} fails on ${n.name} (injected)`);
           t += (count - 1) * this.pick(this.scripts.stopMs);
         }
       }
@@ -385,6 +388,7 @@ export class SimCluster {
       for (let k = 0; k < count; k++) t += this.pick(this.scripts.stopMs);
       const hang = n.hangStop[g] ?? 0;
       n.hangStop[g] = 0;
+      if (hang > 0) this.observer.onInjected?.(`stop of group ${g} hangs ${Math.round(hang)} ms on ${n.name} (injected)`);
       this.q.push(this.now + t + hang, { kind: 'op-done', node: i, inc: n.inc, group: g, op, ok: true });
     }
   }

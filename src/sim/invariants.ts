@@ -124,10 +124,12 @@ export class Invariants {
         }
       }
 
-      // Exclusivity while the two can talk.
+      // Exclusivity while the two can talk. A node whose stop of the group is under way is letting
+      // go (a hanging stop script is bounded by the stop timeout, not by this rule).
+      const keeping = holders.filter((i) => sim.nodes[i]?.truth[gi] !== 'stopping' || !sim.nodes[i]?.core);
       let talking = false;
-      for (const a of holders) for (const b of holders) if (a < b && sim.canTalk(a, b)) talking = true;
-      if (holders.length >= 2 && talking) {
+      for (const a of keeping) for (const b of keeping) if (a < b && sim.canTalk(a, b)) talking = true;
+      if (keeping.length >= 2 && talking) {
         t.dualSince ??= now;
         if (now - t.dualSince > this.bounds.dualMs) {
           this.flag({ at: now, rule: 'dual-holder', group: gi, text: `${holders.map((i) => sim.nodes[i]?.name).join(' and ')} both hold group ${gi} while they can talk, for ${Math.round(now - t.dualSince)} ms` });

@@ -52,6 +52,10 @@ export function runSim(o: RunOptions): RunResult {
   const keepTrace = o.keepTrace ?? false;
   let stop = false;
   const holders: string[] = first.groups.map(() => '');
+  const act = (text: string, routine: boolean): void => {
+    inv.fault(routine);
+    if (keepTrace) trace.push({ at: sim.now, node: '', kind: 'fault', text });
+  };
   sim.observer = {
     afterStep: (s) => {
       const before = inv.violations.length;
@@ -74,14 +78,11 @@ export function runSim(o: RunOptions): RunResult {
         if (o.stopAtFirst) stop = true;
       }
     },
+    onInjected: (text) => act(text, false),
     onLog: (l: SimLogLine) => {
       inv.onLog(l);
       if (keepTrace) trace.push({ at: l.at, node: l.node, kind: 'log', text: `${l.level}: ${l.text}` });
     },
-  };
-  const act = (text: string, routine: boolean): void => {
-    inv.fault(routine);
-    if (keepTrace) trace.push({ at: sim.now, node: '', kind: 'fault', text });
   };
   // The plan is drawn from its own stream, so that dropping faults (shrinking) leaves the others as they were.
   const planRng = new Rng(o.seed ^ 0x5bd1e995);
