@@ -17,6 +17,7 @@
 import type { AutoFailback } from '../config/types.js';
 import type { Level } from '../log/types.js';
 import type { HbMessage } from '../wire/types.js';
+import { ABORT_GIVEUP, HBAPI_CLSTAT, NUM_PING_NODES, YOU_ARE_DEAD } from '../wire/types-v1.js';
 
 export interface DecideConfig {
   readonly thisNode: string;
@@ -122,7 +123,7 @@ const log = (c: Ctx, level: Level, text: string): void => {
 function sendCount(c: Ctx): void {
   if (!c.s.peerActive) return;
   log(c, 'info', 'Asking other side for ping node count.');
-  clientMsg(c, 'num_ping_nodes', [['num_ping', String(c.s.localUp)]], true);
+  clientMsg(c, NUM_PING_NODES, [['num_ping', String(c.s.localUp)]], true);
   c.s.lastSent = c.s.localUp;
 }
 
@@ -171,7 +172,7 @@ function onMessage(c: Ctx, m: HbMessage): void {
   const s = c.s;
   const f = new Map(m.fields.filter((x) => x.type === 0).map((x) => [x.name, x.value] as [string, string]));
   switch (f.get('t')) {
-    case 'num_ping_nodes': {
+    case NUM_PING_NODES: {
       const n = Number.parseInt(f.get('num_ping') ?? '', 10);
       if (!Number.isFinite(n)) return;
       const changed = n !== s.peerUp;
@@ -180,7 +181,7 @@ function onMessage(c: Ctx, m: HbMessage): void {
       s.peerActive = true;
       if (n === s.localUp) {
         log(c, 'info', 'Ping node count is balanced.');
-        clientMsg(c, 'abort_giveup', [], true);
+        clientMsg(c, ABORT_GIVEUP, [], true);
       } else if (n < s.localUp && !s.toldDead) {
         // As Heartbeat's ipfail answers a lower count: at once. A real ipfail restarts its 2 s
         // "delayed giveup" on every you_are_dead, so a late one would only slow it down.
@@ -191,15 +192,15 @@ function onMessage(c: Ctx, m: HbMessage): void {
       if (changed || s.lastSent !== s.localUp) sendCount(c);
       return;
     }
-    case 'you_are_dead':
+    case YOU_ARE_DEAD:
       log(c, 'info', `${s.cfg.peer} says it sees more ping nodes than our ${s.localUp} of ${s.total}.`);
       s.peerSaysBetter = true;
       if (s.peerUp !== null && s.peerUp <= s.localUp) s.peerUp = null;
       return;
-    case 'abort_giveup':
+    case ABORT_GIVEUP:
       s.peerSaysBetter = false;
       return;
-    case 'hbapi-clstat':
+    case HBAPI_CLSTAT:
       if (f.get('st') === 'join' && f.get('from_id') === 'ipfail') sendCount(c);
       return;
     default:
@@ -210,7 +211,7 @@ function onMessage(c: Ctx, m: HbMessage): void {
 /** For a real ipfail peer, which gives up (after its 2 s delay) on this message. */
 function tellDead(c: Ctx): void {
   log(c, 'info', 'Telling other node that we have more visible ping nodes.');
-  clientMsg(c, 'you_are_dead', [], false);
+  clientMsg(c, YOU_ARE_DEAD, [], false);
   c.s.toldDead = true;
 }
 

@@ -7,6 +7,7 @@ import { type CoreState, type NodeState, type Out, newNode } from './state.js';
 import { REXMIT_BATCH, ackNeeded, checkSeq, type SeqVerdict } from './seq-track.js';
 import { bin, fields, hex, parseDec, parseHex, str } from './fields.js';
 import { checkCommUp, emitSend, sendStatus, setLinkStatus } from './timers.js';
+import { NS_ACKMSG, NS_REXMIT, NS_ST, REPNODES, REQNODES, SHUTDONE, STATUS, isNsType } from '../wire/types-v1.js';
 
 /** Heartbeat resends one slot not twice within 240 ms. */
 const RESEND_QUIET_MS = 240;
@@ -36,8 +37,8 @@ export function onMessage(s: CoreState, out: Out, msg: HbMessage, link: string, 
   if (from === s.cfg.thisNode) return ownPacket(s, out, link);
   const node = lookupNode(s, out, from, type, at);
   if (!node) return;
-  const isNS = type.startsWith('NS_');
-  if ((node.type === 'ping') !== (type === 'NS_st')) {
+  const isNS = isNsType(type);
+  if ((node.type === 'ping') !== (type === NS_ST)) {
     drop(s, out, 'bad-field', from, 'error', `process_clustermsg: unexpected [${type}] message from ${node.type} node ${from}`, at);
     return;
   }
@@ -51,7 +52,7 @@ export function onMessage(s: CoreState, out: Out, msg: HbMessage, link: string, 
     }
     const gen = parseHex(str(msg, 'hg')) ?? 0;
     const logs: { level: Level; text: string }[] = [];
-    const input = { node: from, seq, gen, isStatus: type === 'status', nodeDead: node.status === 'dead', at, rng: s.cfg.rng };
+    const input = { node: from, seq, gen, isStatus: type === STATUS, nodeDead: node.status === 'dead', at, rng: s.cfg.rng };
     verdict = checkSeq(node.track, input, logs);
     for (const l of logs) out.log(l.level, l.text);
     if (verdict.action === 'replay') {
@@ -80,15 +81,15 @@ export function onMessage(s: CoreState, out: Out, msg: HbMessage, link: string, 
   s.counters.accepted++;
   node.anyPackets = true;
   // Unsequenced NS_* packets (ACKs, rexmit requests) are not proof of life: they could be replayed.
-  if (!isNS || type === 'NS_st') node.lastHeardAt = at;
+  if (!isNS || type === NS_ST) node.lastHeardAt = at;
   if (!isNS && s.flowControl && ackNeeded(node.track, seq)) {
-    emitSend(s, out, fields(['t', 'NS_ackmsg'], ['dest', from], ['ackseq', hex(seq)]));
+    emitSend(s, out, fields(['t', NS_ACKMSG], ['dest', from], ['ackseq', hex(seq)]));
   }
   dispatch(s, out, node, type, msg, link, seq, at);
   if (node.type === 'normal' && !node.reqnodesSent) {
     // A starting node asks each peer for its node list when it first hears it (s1, s5).
     node.reqnodesSent = true;
-    emitSend(s, out, fields(['t', 'reqnodes'], ['dest', from]));
+    emitSend(s, out, fields(['t', REQNODES], ['dest', from]));
   }
   const pace = pacedBy(s, node, type, at);
   if (greet || pace) sendStatus(s, out, at);
@@ -106,7 +107,7 @@ export function onMessage(s: CoreState, out: Out, msg: HbMessage, link: string, 
  * wide margin. Other nodes follow the pacer, so a larger cluster settles into one phase.
  */
 function pacedBy(s: CoreState, node: NodeState, type: string, at: number): boolean {
-  if (!s.commUp || type !== 'status' || node.lastStatusAt !== at) return false;
+  if (!s.commUp || type !== STATUS || node.lastStatusAt !== at) return false;
   if (s.cfg.nodes.find((n) => n !== s.cfg.thisNode) !== node.name) return false;
   return s.nextStatusAt - at <= s.cfg.keepaliveMs / 2;
 }
@@ -142,7 +143,7 @@ function ownPacket(s: CoreState, out: Out, link: string): void {
 function lookupNode(s: CoreState, out: Out, from: string, type: string, at: number): NodeState | undefined {
   const known = s.nodes.get(from);
   if (known) return known;
-  if (s.cfg.autojoin !== 'none' && type !== 'NS_st' && /^[a-z0-9][a-z0-9._-]{0,63}$/i.test(from)) {
+  if (s.cfg.autojoin !== 'none' && type !== NS_ST && /^[a-z0-9][a-z0-9._-]{0,63}$/i.test(from)) {
     const n = newNode(s, from, 'normal', at);
     s.nodes.set(from, n);
     out.log('info', `Adding new node [${from}] to configuration (autojoin).`);
@@ -155,25 +156,25 @@ function lookupNode(s: CoreState, out: Out, from: string, type: string, at: numb
 function dispatch(s: CoreState, out: Out, node: NodeState, type: string, msg: HbMessage, link: string, seq: number, at: number): void {
   const toUs = addressedToUs(s, msg);
   switch (type) {
-    case 'status':
-    case 'NS_st':
+    case STATUS:
+    case NS_ST:
       return onStatus(s, out, node, msg, seq, at);
-    case 'NS_rexmit':
+    case NS_REXMIT:
       if (toUs) onRexmit(s, out, node.name, msg, at);
       return;
     case 'NS_nak_rexmit':
       if (toUs) onNak(out, node, msg);
       return;
-    case 'reqnodes':
+    case REQNODES:
       if (toUs) emitSend(s, out, repnodes(s, node.name));
       return;
-    case 'shutdone':
+    case SHUTDONE:
       node.leaving = true;
       out.push({ kind: 'shutdown-notice', node: node.name });
       return;
     default:
       // NS_ackmsg: we keep a fixed 500-message history and throttle no client, so ACKs need no action.
-      if (type.startsWith('NS_') || type === 'repnodes') return;
+      if (isNsType(type) || type === REPNODES) return;
       if (toUs) out.push({ kind: 'deliver', node: node.name, type, msg, link });
   }
 }
@@ -182,7 +183,7 @@ function dispatch(s: CoreState, out: Out, node: NodeState, type: string, msg: Hb
 function repnodes(s: CoreState, dest: string) {
   const normal = [s.cfg.thisNode, ...[...s.nodes.values()].filter((n) => n.type === 'normal').map((n) => n.name)];
   const order = s.cfg.nodes.filter((n) => normal.includes(n)).concat(normal.filter((n) => !s.cfg.nodes.includes(n)));
-  return fields(['dest', dest], ['t', 'repnodes'], ['nodelist', order.map((n) => `${n} `).join('')], ['delnodelist', ' ']);
+  return fields(['dest', dest], ['t', REPNODES], ['nodelist', order.map((n) => `${n} `).join('')], ['delnodelist', ' ']);
 }
 
 const STATUS_OF: Record<string, readonly NodeStatus[]> = { normal: ['init', 'up', 'active'], ping: ['ping'] };

@@ -5,6 +5,7 @@ import type { NodeStatus } from './types.js';
 import { type CoreState, type NodeState, type Out, deadInterval } from './state.js';
 import { REXMIT_BATCH, dueRexmits, nextRexmitDue, resetAfterDeath } from './seq-track.js';
 import { fields, hex, str } from './fields.js';
+import { NS_REXMIT, STATUS, isNsType } from '../wire/types-v1.js';
 
 const DEFAULT_EXTRA_DT_MS = 2000;
 const DEFAULT_EXTRA_FOR_MS = 5000;
@@ -15,7 +16,7 @@ export function emitSend(s: CoreState, out: Out, msgFields: readonly HbField[], 
   const type = t && t.type === 0 ? t.value : '';
   const d = dest ?? str({ fields: msgFields }, 'dest');
   const base = d === undefined ? {} : { dest: d };
-  if (type.startsWith('NS_')) out.push({ kind: 'send', fields: msgFields, ...base });
+  if (isNsType(type)) out.push({ kind: 'send', fields: msgFields, ...base });
   else out.push({ kind: 'send', fields: msgFields, seq: ++s.seq, ...base });
 }
 
@@ -27,7 +28,7 @@ export function announcedDeadtime(s: CoreState, at: number): number {
 }
 
 export function sendStatus(s: CoreState, out: Out, at: number): void {
-  const f = fields(['t', 'status'], ['st', s.localStatus], ['dt', hex(announcedDeadtime(s, at))]);
+  const f = fields(['t', STATUS], ['st', s.localStatus], ['dt', hex(announcedDeadtime(s, at))]);
   if (s.flowControl) f.push({ name: 'protocol', type: 0, value: '1' });
   emitSend(s, out, f);
   s.statusSentAt = at;
@@ -122,7 +123,7 @@ export function sendRexmitRequests(s: CoreState, out: Out, at: number): void {
   for (const n of s.nodes.values()) {
     if (n.type !== 'normal' || n.status === 'dead' || n.track.missing.size === 0) continue;
     for (const [first, last] of seqRuns(dueRexmits(n.track, at), REXMIT_BATCH)) {
-      emitSend(s, out, fields(['t', 'NS_rexmit'], ['dest', n.name], ['firstseq', String(first)], ['lastseq', String(last)]));
+      emitSend(s, out, fields(['t', NS_REXMIT], ['dest', n.name], ['firstseq', String(first)], ['lastseq', String(last)]));
       s.counters.rexmitRequestsSent++;
     }
   }

@@ -27,7 +27,7 @@ import { NS_ST, SHUTDONE } from '../wire/types-v1.js';
 const REFRESH_STEPS = [1, 2, 4, 8];
 
 /** After shutdone, give the datagrams a moment to leave before the media close. */
-export const FLUSH_MS = 150;
+const FLUSH_MS = 150;
 
 export interface NodeCoreConfig {
   readonly cluster: ClusterConfig;
@@ -125,11 +125,6 @@ export class NodeCore {
     // ping_group NAME counts as one ping node called NAME, as in Heartbeat (ipfail change).
     const pingNodes = this.ping.targets.map((t) => t.name);
     this.membership = new Membership({ ...membershipConfigFrom(this.cluster, cfg.generation, cfg.rng, cfg.uuid), pingNodes });
-  }
-
-  /** Every host that a ping target names (the adapter probes these). */
-  pingHosts(): string[] {
-    return [...new Set(this.ping.targets.flatMap((t) => t.hosts))];
   }
 
   pingTargetCount(): number {

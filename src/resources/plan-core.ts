@@ -16,6 +16,7 @@ import {
   type RscStatus,
   type RunningJob,
 } from './plan-types.js';
+import { RESOURCE } from '../wire/types-v1.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type MutState = Omit<Mutable<PlanState>, 'groups' | 'queue' | 'fails' | 'failAt'> & { groups: GroupHeld[]; queue: Job[]; fails: number[]; failAt: number[] };
@@ -47,7 +48,7 @@ export function send(c: Ctx, m: HbMessage, self = true): void {
 export function sendResourcesHeld(c: Ctx, stable: boolean, comment?: string): void {
   if (!nice(c.s)) return;
   const pairs: [string, string][] = [
-    ['t', 'resource'],
+    ['t', RESOURCE],
     ['rsc_hold', word(c.s.iHold)],
     ['rtype', 'full'],
     ['isstable', stable ? '1' : '0'],

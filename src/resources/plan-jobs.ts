@@ -18,6 +18,7 @@ import {
   type Ctx,
 } from './plan-core.js';
 import { ALL_RSC, FOREIGN_RSC, LOCAL_RSC, msg, type Job, type PlanEvent, type RscMask, type RunningJob } from './plan-types.js';
+import { ASK_RESOURCES, IP_REQUEST, IP_REQUEST_RESP, RESOURCE, SHUTDONE } from '../wire/types-v1.js';
 
 const RSC_MGR = '/usr/share/heartbeat/ResourceManager';
 
@@ -40,8 +41,8 @@ function begin(c: Ctx, job: Job): RunningJob['steps'] {
       const ask = !nice(s) && s.peerUp;
       for (const st of steps) {
         const key = s.cfg.groups[st.group]?.key ?? '';
-        if (ask) send(c, msg(['t', 'ip-request'], ['ipaddr', key]), false);
-        else send(c, msg(['t', 'ip-request-resp'], ['dest', me], ['ipaddr', key], ['weown', 'yes'], ['ok', 'OK']), false);
+        if (ask) send(c, msg(['t', IP_REQUEST], ['ipaddr', key]), false);
+        else send(c, msg(['t', IP_REQUEST_RESP], ['dest', me], ['ipaddr', key], ['weown', 'yes'], ['ok', 'OK']), false);
       }
       if (local.length === 0) log(c, 'info', `No local resources [${RSC_MGR} listkeys ${me}] to acquire.`);
       else log(c, 'info', 'Local Resource acquisition completed.');
@@ -85,13 +86,13 @@ function finish(c: Ctx, job: Job, weOwn: boolean): void {
     case 'standby': {
       const act = actOn(job.who, job.set);
       log(c, 'info', `${word(act)} HA resource ${job.who === 'me' ? 'release' : 'acquisition'} completed (standby).`);
-      send(c, msg(['t', 'ask_resources'], ['rsc_hold', word(s.standbyType)], ['info', 'done']));
+      send(c, msg(['t', ASK_RESOURCES], ['rsc_hold', word(s.standbyType)], ['info', 'done']));
       return;
     }
     case 'mach-down':
       if (nice(s)) {
         // The mach_down script's message; Heartbeat notes the takeover when it comes back to itself.
-        send(c, msg(['t', 'resource'], ['rsc_hold', 'foreign'], ['info', 'mach_down']));
+        send(c, msg(['t', RESOURCE], ['rsc_hold', 'foreign'], ['info', 'mach_down']));
       } else {
         s.foreignDone = true;
         announce(c, 'status');
@@ -100,14 +101,14 @@ function finish(c: Ctx, job: Job, weOwn: boolean): void {
       return;
     case 'giveup-all':
       log(c, 'info', 'All HA resources relinquished.');
-      send(c, msg(['t', 'shutdone'], ['st', 'dead']), false);
+      send(c, msg(['t', SHUTDONE], ['st', 'dead']), false);
       c.fx.push({ kind: 'shutdown-complete' });
       return;
     case 'take':
       return;
     case 'give': {
       const key = s.cfg.groups[job.group]?.key ?? '';
-      send(c, msg(['t', 'ip-request-resp'], ['dest', s.cfg.peer], ['ipaddr', key], ['weown', weOwn ? 'yes' : 'no'], ['ok', 'OK']), false);
+      send(c, msg(['t', IP_REQUEST_RESP], ['dest', s.cfg.peer], ['ipaddr', key], ['weown', weOwn ? 'yes' : 'no'], ['ok', 'OK']), false);
       return;
     }
     case 'yield':

@@ -3,6 +3,7 @@
 import { factClaims } from './plan-converge.js';
 import { enqueue, jobsIdle, log, nice, reannounceHeld, reqOurResources, send, sendResourcesHeld, type Ctx } from './plan-core.js';
 import { ALL_RSC, FOREIGN_RSC, LOCAL_RSC, NO_RSC, msg, type Job, type RscMask } from './plan-types.js';
+import { IP_REQUEST_RESP, STONITH } from '../wire/types-v1.js';
 
 /** HBDoMsg_T_SHUTDONE from the peer: take everything now, without waiting for deadtime. */
 export function shutdone(c: Ctx): void {
@@ -74,14 +75,14 @@ export function peerDead(c: Ctx): void {
   s.needsFailback = true;
   const gaveUp = s.peerAnyPackets && (nice(s) ? s.otherHolds === NO_RSC : !s.peerHasResources);
   if (!gaveUp) {
-    send(c, msg(['t', 'stonith'], ['node', s.cfg.peer], ['result', 'n_stnth']), false);
+    send(c, msg(['t', STONITH], ['node', s.cfg.peer], ['result', 'n_stnth']), false);
     log(c, 'warn', 'No STONITH device configured.');
     log(c, 'warn', 'Shared disks are not protected.');
     takeoverFromNode(c);
     return;
   }
   log(c, 'info', `Dead node ${s.cfg.peer} gave up resources.`);
-  send(c, msg(['t', 'stonith'], ['node', s.cfg.peer], ['result', 'unneeded']), false);
+  send(c, msg(['t', STONITH], ['node', s.cfg.peer], ['result', 'unneeded']), false);
   if (!nice(s)) return takeoverFromNode(c);
   if (s.iHold === ALL_RSC) {
     s.otherStable = true;
@@ -177,7 +178,7 @@ export function ipRequest(c: Ctx, key: string | undefined): void {
   const g = s.cfg.groups.findIndex((x) => x.key === key);
   if (key === undefined) return;
   if (g < 0) {
-    send(c, msg(['t', 'ip-request-resp'], ['dest', s.cfg.peer], ['ipaddr', key], ['weown', 'no'], ['ok', 'OK']), false);
+    send(c, msg(['t', IP_REQUEST_RESP], ['dest', s.cfg.peer], ['ipaddr', key], ['weown', 'no'], ['ok', 'OK']), false);
     return;
   }
   enqueue(c, { kind: 'give', group: g });

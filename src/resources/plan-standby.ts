@@ -2,6 +2,7 @@
 // ask_for_resources(), go_standby() and PerformAutoFailback(). Pure: no I/O, no timers.
 import { enqueue, log, nice, runsAny, send, sendResourcesHeld, word, announce, type Ctx } from './plan-core.js';
 import { ALL_RSC, FOREIGN_RSC, LOCAL_RSC, encodeRsc, msg, type RscMask, type StandbyPhase, type StandbyWhich } from './plan-types.js';
+import { ASK_RESOURCES } from '../wire/types-v1.js';
 
 const PHASE_NO: Readonly<Record<StandbyPhase, number>> = { not: 0, me: 1, other: 2, done: 3 };
 
@@ -18,7 +19,7 @@ export function goStandby(c: Ctx, who: 'me' | 'other', set: RscMask): void {
 }
 
 export function sendStandby(c: Ctx, phase: 'me' | 'other' | 'done'): void {
-  send(c, msg(['t', 'ask_resources'], ['rsc_hold', word(c.s.standbyType)], ['info', phase]));
+  send(c, msg(['t', ASK_RESOURCES], ['rsc_hold', word(c.s.standbyType)], ['info', phase]));
 }
 
 /** ask_for_resources(): one ask_resources message, from the peer or from ourselves. */
@@ -125,7 +126,7 @@ export function askForResources(c: Ctx, f: Map<string, string>, fromMe: boolean)
 export function adminStandby(c: Ctx, which: StandbyWhich): void {
   const what = which === 'failback' ? 'foreign' : which;
   log(c, 'info', `Going standby [${what}].`);
-  send(c, msg(['t', 'ask_resources'], ['rsc_hold', what], ['info', 'me']));
+  send(c, msg(['t', ASK_RESOURCES], ['rsc_hold', what], ['info', 'me']));
 }
 
 /** rc.d/hb_takeover on the receiving node: run hb_standby with local<->foreign swapped.

@@ -36,6 +36,7 @@ import {
   type RscMask,
   type RscStatus,
 } from './plan-types.js';
+import { ASK_RESOURCES, HB_TAKEOVER, IP_REQUEST, IP_REQUEST_RESP, RESOURCE, SHUTDONE, STARTING } from '../wire/types-v1.js';
 
 export * from './plan-types.js';
 
@@ -125,14 +126,14 @@ function handle(c: Ctx, e: PlanEvent): void {
     case 'standby':
       return adminStandby(c, e.which);
     case 'takeover':
-      send(c, msg(['t', 'hb_takeover'], ['rsc_hold', e.which], ['src', s.cfg.thisNode]), false);
+      send(c, msg(['t', HB_TAKEOVER], ['rsc_hold', e.which], ['src', s.cfg.thisNode]), false);
       return;
     case 'ipfail-giveup':
       // ipfail's giveup(): an API client message, so src sits before info (as captured in s5).
       send(
         c,
         msg(
-          ['t', 'ask_resources'],
+          ['t', ASK_RESOURCES],
           ['rsc_hold', e.which],
           ['src', s.cfg.thisNode],
           ['info', 'me'],
@@ -218,7 +219,7 @@ function commUp(c: Ctx, peerUp: boolean): void {
     s.peerHasResources = true;
   }
   if (nice(s)) {
-    send(c, msg(['t', 'starting']), false);
+    send(c, msg(['t', STARTING]), false);
     s.rstate = 'starting';
   } else {
     s.rstate = 'stable';
@@ -233,21 +234,21 @@ function onMessage(c: Ctx, f: Map<string, string>, fromMe: boolean): void {
   const s = c.s;
   const t = f.get('t');
   switch (t) {
-    case 'starting':
-    case 'resource':
+    case STARTING:
+    case RESOURCE:
       return processResources(c, t, f, fromMe);
-    case 'ask_resources':
+    case ASK_RESOURCES:
       return askForResources(c, f, fromMe);
-    case 'hb_takeover':
+    case HB_TAKEOVER:
       if (!fromMe) peerTakeover(c, f.get('rsc_hold'));
       return;
-    case 'shutdone':
+    case SHUTDONE:
       if (!fromMe) shutdone(c);
       return;
-    case 'ip-request':
+    case IP_REQUEST:
       if (!fromMe) ipRequest(c, f.get('ipaddr'));
       return;
-    case 'ip-request-resp':
+    case IP_REQUEST_RESP:
       if (!fromMe && f.get('dest') === s.cfg.thisNode) ipRequestResp(c, f);
       return;
     default:
@@ -261,8 +262,8 @@ function processResources(c: Ctx, type: 'starting' | 'resource', f: Map<string, 
   if (!nice(s)) return;
   let newr = s.rstate;
   // Remembered even in INIT, where Heartbeat only logs it (s1: bravo got alpha's 'starting' before its own comm-up).
-  if (type === 'starting' && !fromMe && s.rstate !== 'stable' && s.rstate !== 'shutdown') s.peerStarting = true;
-  if (type === 'starting' && !fromMe) {
+  if (type === STARTING && !fromMe && s.rstate !== 'stable' && s.rstate !== 'shutdown') s.peerStarting = true;
+  if (type === STARTING && !fromMe) {
     if (s.rstate === 'starting') {
       newr = 'bothstarting';
       s.foreignDone = true;
@@ -281,10 +282,10 @@ function processResources(c: Ctx, type: 'starting' | 'resource', f: Map<string, 
     if (!s.peerReported && !s.startingResent && s.rstate !== 'stable' && s.rstate !== 'shutdown') {
       s.startingResent = true;
       log(c, 'debug', `Asking ${s.cfg.peer} for its resource report (sending 'starting' again).`);
-      send(c, msg(['t', 'starting']), false);
+      send(c, msg(['t', STARTING]), false);
     }
   }
-  if (type === 'resource' && !fromMe) {
+  if (type === RESOURCE && !fromMe) {
     // Two media can swap two reports (the membership layer delivers a late one when it fills the
     // gap): a report older than the newest one seen would undo it (simulator seed 1, 200ms/1s).
     // A peer that healed a partition asks what we run: answer even if the report itself is stale.
@@ -295,7 +296,7 @@ function processResources(c: Ctx, type: 'starting' | 'resource', f: Map<string, 
       s.peerRscSeq = sq;
     }
   }
-  if (type === 'resource') {
+  if (type === RESOURCE) {
     const n = encodeRsc(f.get('rsc_hold'));
     const full = f.get('rtype') === 'full';
     if (s.rstate === 'starting' || s.rstate === 'bothstarting') {

@@ -6,6 +6,7 @@ import { sign } from './auth.js';
 import { classicSignedText } from './classic.js';
 import { appendTrailer, encodeNetstring } from './netstring.js';
 import { bin, str } from './fields.js';
+import { NS_ST, isNsType } from './types-v1.js';
 
 export type MsgFmt = 'classic' | 'netstring';
 
@@ -36,7 +37,7 @@ const hex = (n: number): string => Math.trunc(n).toString(16);
 /** Heartbeat leaves seq and ld out of its NS_* control messages (§5, seen on NS_ackmsg). */
 export function isControlType(fields: readonly HbField[]): boolean {
   const t = fields.find((f) => f.name === 't');
-  return t !== undefined && t.type === 0 && t.value.startsWith('NS_');
+  return t !== undefined && t.type === 0 && isNsType(t.value);
 }
 
 /** Appends the inner `auth` field signed over the classic text of every other field. */
@@ -91,7 +92,7 @@ export interface PingContext {
  */
 export function buildPingPayload(ctx: PingContext): Buffer {
   const msg = withInnerAuth(
-    { fields: [str('t', 'NS_st'), str('st', 'ping'), str('info', 'ping'), str('src', ctx.pingAddress), str('ts', hex(ctx.tsSec))] },
+    { fields: [str('t', NS_ST), str('st', 'ping'), str('info', 'ping'), str('src', ctx.pingAddress), str('ts', hex(ctx.tsSec))] },
     ctx.authkeys,
   );
   return encodeMessageSigned(msg, ctx.authkeys);
