@@ -65,7 +65,7 @@ export class Runtime {
     return this.cfg;
   }
   get state(): Phase {
-    return this.core?.phase ?? (this.closing ? 'stopped' : 'new');
+    return this.closing ? 'stopped' : (this.core?.phase ?? 'new');
   }
   get myGeneration(): number {
     return this.generation;
@@ -254,7 +254,6 @@ export class Runtime {
 
   /** Tests: stop dead, as kill -9 would (no release, no shutdone). */
   async crash(): Promise<void> {
-    if (this.core) this.core.phase = 'stopped';
     await this.finish(137);
   }
 

@@ -97,7 +97,7 @@ const due = (wake: number | undefined, at: number): boolean => wake !== undefine
 export class NodeCore {
   readonly cfg: NodeCoreConfig;
   private readonly cluster: ClusterConfig;
-  phase: NodePhase = 'new';
+  private ph: NodePhase = 'new';
   readonly membership: Membership;
   plan: PlanState;
   private decide: DecideState | null = null;
@@ -125,6 +125,10 @@ export class NodeCore {
     // ping_group NAME counts as one ping node called NAME, as in Heartbeat (ipfail change).
     const pingNodes = this.ping.targets.map((t) => t.name);
     this.membership = new Membership({ ...membershipConfigFrom(this.cluster, cfg.generation, cfg.rng, cfg.uuid), pingNodes });
+  }
+
+  get phase(): NodePhase {
+    return this.ph;
   }
 
   pingTargetCount(): number {
@@ -162,7 +166,7 @@ export class NodeCore {
     switch (e.kind) {
       case 'boot':
         if (this.phase !== 'new') return;
-        this.phase = 'reconciling';
+        this.ph = 'reconciling';
         if (this.decide === null && this.cfg.ipfail && this.ping.targets.length > 0) {
           const h = this.cluster.haCf;
           this.decide = initDecide(decideConfig(this.cluster.thisNode, this.plan.cfg.peer, h.autoFailback, h.deadpingMs, h.keepaliveMs), this.ping.targets.length);
@@ -172,7 +176,7 @@ export class NodeCore {
         return;
       case 'reconciled':
         if (this.phase !== 'reconciling') return;
-        this.phase = 'running';
+        this.ph = 'running';
         this.mem({ kind: 'start', at });
         return;
       case 'message':
@@ -235,7 +239,7 @@ export class NodeCore {
   }
 
   private exit(code: number): void {
-    this.phase = 'stopped';
+    this.ph = 'stopped';
     this.hardDeadlineAt = undefined;
     this.flushAt = undefined;
     this.emit({ kind: 'exit', code });
@@ -434,11 +438,11 @@ export class NodeCore {
     }
     if (this.phase === 'new' || this.phase === 'reconciling') {
       // Not joined yet: nothing held, nobody to tell.
-      this.phase = 'stopping';
+      this.ph = 'stopping';
       this.finishShutdown(at);
       return;
     }
-    this.phase = 'stopping';
+    this.ph = 'stopping';
     this.hardDeadlineAt = at + this.shutdownLimitMs();
     this.planStep({ kind: 'shutdown', at });
   }

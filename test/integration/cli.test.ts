@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeConfig } from '../unit/cli/helpers.js';
+import { killByPidfile, writeConfig } from '../unit/cli/helpers.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const env = { ...process.env, HEARTBEAT_DEFAULTS_FILE: '/nonexistent/default-heartbeat' };
@@ -42,15 +42,7 @@ describe('heartbeat CLI @integration', function () {
     g = ['-c', dir, '-n', 'node1', '--pidfile', pidfile, '--state-dir', join(dir, 'state')];
   });
   afterEach(() => {
-    // Never leave a daemon behind: stop it by the pid in our own pidfile.
-    if (existsSync(pidfile)) {
-      const pid = Number(readFileSync(pidfile, 'utf8').trim());
-      try {
-        if (pid > 0) process.kill(pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
+    killByPidfile(pidfile);
     rmSync(dir, { recursive: true, force: true });
   });
 

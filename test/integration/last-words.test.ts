@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeConfig } from '../unit/cli/helpers.js';
+import { killByPidfile, writeConfig } from '../unit/cli/helpers.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const src = new URL('../../src/', import.meta.url).href;
@@ -43,14 +43,7 @@ describe('daemon last words @integration', function () {
   });
   afterEach(() => {
     for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    if (existsSync(pidfile)) {
-      const pid = Number(readFileSync(pidfile, 'utf8').trim());
-      try {
-        if (pid > 0) process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+    killByPidfile(pidfile);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,5 +1,5 @@
 // In-process CLI runs with captured output, and a throw-away config directory.
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Io } from '../../../src/cli/io.js';
@@ -40,4 +40,15 @@ export function writeConfig(dir: string = mkdtempSync(join(tmpdir(), 'hb-cli-'))
   chmodSync(join(dir, 'authkeys'), 0o600);
   writeFileSync(join(dir, 'haresources'), '');
   return dir;
+}
+
+/** Never leave a daemon behind: kill it by the pid in our own pidfile (no other process). */
+export function killByPidfile(pidfile: string): void {
+  if (!existsSync(pidfile)) return;
+  const pid = Number(readFileSync(pidfile, 'utf8').trim());
+  try {
+    if (pid > 0) process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
 }

@@ -118,13 +118,14 @@ describe('daemon and the flight recorder', () => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'hb-lwd-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('SIGTRAP (the dump event) writes every line so far, debug included, and running is told to LastWords', async () => {
+  /** The daemon skeleton (no cluster) with LastWords on a fake process and signals pushed by hand. */
+  async function skeleton() {
     const log = memLog();
     const recorderFile = join(dir, 'flight-recorder.txt');
     const proc = new EventEmitter();
     const lw = new LastWords(log, { pidfile: null, proc: proc as unknown as NodeJS.Process, exit: () => undefined });
     lw.install();
-    let push: (e: DaemonEvent) => void = () => undefined;
+    let pushed: (e: DaemonEvent) => void = () => undefined;
     const done = runDaemon({ thisNode: 'alpha', dir: '/etc/ha.d' } as unknown as ClusterConfig, {
       log,
       pidfile: join(dir, 'hb.pid'),
@@ -134,11 +135,16 @@ describe('daemon and the flight recorder', () => {
       recorderFile,
       lastWords: lw,
       installSignals: (p) => {
-        push = p;
+        pushed = p;
         return () => undefined;
       },
     });
     await new Promise((r) => setImmediate(r));
+    return { log, recorderFile, proc, push: (e: DaemonEvent) => pushed(e), done };
+  }
+
+  it('SIGTRAP (the dump event) writes every line so far, debug included, and running is told to LastWords', async () => {
+    const { log, recorderFile, proc, push, done } = await skeleton();
     // While the loop runs, a dry event loop would be a crash; the recorder has the debug lines too.
     proc.emit('beforeExit', 0);
     expect(log.text.at(-1)).to.match(/event loop ran dry/);
@@ -158,26 +164,7 @@ describe('daemon and the flight recorder', () => {
   });
 
   it('the runtime giving up (the shutdown hard deadline: exit code 1) ends with a CRIT line and a dump', async () => {
-    const log = memLog();
-    const recorderFile = join(dir, 'flight-recorder.txt');
-    const proc = new EventEmitter();
-    const lw = new LastWords(log, { pidfile: null, proc: proc as unknown as NodeJS.Process, exit: () => undefined });
-    lw.install();
-    let push: (e: DaemonEvent) => void = () => undefined;
-    const done = runDaemon({ thisNode: 'alpha', dir: '/etc/ha.d' } as unknown as ClusterConfig, {
-      log,
-      pidfile: join(dir, 'hb.pid'),
-      version: '0.1.0',
-      pid: 4321,
-      clock: new FakeClock(),
-      recorderFile,
-      lastWords: lw,
-      installSignals: (p) => {
-        push = p;
-        return () => undefined;
-      },
-    });
-    await new Promise((r) => setImmediate(r));
+    const { log, recorderFile, proc, push, done } = await skeleton();
     // What the runtime pushes after "Shutdown did not finish within N s; exiting anyway."
     log.log('crit', 'Shutdown did not finish within 245 s; exiting anyway.');
     push({ kind: 'exit', code: 1 });

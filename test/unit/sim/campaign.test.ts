@@ -78,6 +78,17 @@ describe('simulator: regression seeds', function () {
   }
 });
 
+/** A 200ms/1s pair, both started, 20 s on, with the checker watching every step. */
+function settledPair(seed: number) {
+  const sim = new SimCluster({ configs: pair('200ms', '1', 'off'), seed });
+  const inv = new Invariants(sim, boundsFor(200, 1000, 1000, 600), 'off');
+  sim.observer = { afterStep: () => inv.check() };
+  sim.start(0);
+  sim.start(1);
+  sim.runUntil(20_000);
+  return { sim, inv };
+}
+
 describe('simulator: determinism and the checks themselves', () => {
   it('the same seed prints the same trace, another seed another one', () => {
     const configs = pair('200ms', '1', 'off');
@@ -89,13 +100,7 @@ describe('simulator: determinism and the checks themselves', () => {
   });
 
   it('a second holder that nobody resolves is reported as dual-holder, and a stale address as stale-arp', () => {
-    const configs = pair('200ms', '1', 'off');
-    const sim = new SimCluster({ configs, seed: 1 });
-    const inv = new Invariants(sim, boundsFor(200, 1000, 1000, 600), 'off');
-    sim.observer = { afterStep: () => inv.check() };
-    sim.start(0);
-    sim.start(1);
-    sim.runUntil(20_000);
+    const { sim, inv } = settledPair(1);
     expect(inv.violations).to.deep.equal([]);
     // A buggy daemon would do this: the address comes up on node2 behind everybody's back.
     (sim.nodes[1] as { truth: string[] }).truth[0] = 'started';
@@ -104,13 +109,7 @@ describe('simulator: determinism and the checks themselves', () => {
   });
 
   it('a node that never takes over breaks the takeover bound', () => {
-    const configs = pair('200ms', '1', 'off');
-    const sim = new SimCluster({ configs, seed: 3 });
-    const inv = new Invariants(sim, boundsFor(200, 1000, 1000, 600), 'off');
-    sim.observer = { afterStep: () => inv.check() };
-    sim.start(0);
-    sim.start(1);
-    sim.runUntil(20_000);
+    const { sim, inv } = settledPair(3);
     const holder = sim.nodes.findIndex((n) => n.truth[0] === 'started');
     expect(holder).to.be.at.least(0);
     // The holder dies and every start on the survivor fails: nobody serves although it could.
