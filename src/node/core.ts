@@ -300,7 +300,7 @@ export class NodeCore {
           if (f.node === peer) {
             const up = f.status === 'active' || f.status === 'up';
             this.ipfail({ kind: 'peer-status', at, active: up });
-            if (up && f.previous === 'dead') this.planStep({ kind: 'peer-appeared', at });
+            if (up && (f.previous === 'dead' || f.previous === 'init')) this.planStep({ kind: 'peer-appeared', at });
           }
           break;
         case 'node-dead':

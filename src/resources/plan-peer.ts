@@ -138,7 +138,7 @@ export function partitionReturn(c: Ctx): void {
 export const QUERY = 'query';
 
 /**
- * Not in Heartbeat: the peer talks again after we had it dead (or never heard it before initdead).
+ * Not in Heartbeat: the peer talks again after we had it dead, or for the first time.
  * Whatever each side did meanwhile, the two exchange full reports and plan-converge.ts sorts out
  * who keeps what. Without it a node that started during a cut and a holder whose links came back
  * each kept the group (simulator seed 5, 200ms/1s).
@@ -150,6 +150,9 @@ export function peerAppeared(c: Ctx): void {
   s.awaitPeerReport = true;
   s.iHold = factClaims(s);
   sendResourcesHeld(c, s.rstate === 'stable', QUERY);
+  // A peer first heard now may be a restart we never saw the earlier life of: its reconcile may
+  // just have released our addresses (simulator seed 107, 200ms/1s off).
+  reannounceHeld(c);
 }
 
 /** hb_giveup_resources(): release everything, then shutdone. */

@@ -68,7 +68,7 @@ export type PlanEvent =
   | { readonly kind: 'peer-restarted'; readonly at: number }
   /** A status with the same generation from a node we had declared dead: split brain heals. */
   | { readonly kind: 'partition-return'; readonly at: number }
-  /** The peer is heard again after it was dead, or for the first time after initdead (not in Heartbeat). */
+  /** The peer is heard again after it was dead, or for the first time (not in Heartbeat). */
   | { readonly kind: 'peer-appeared'; readonly at: number }
   | { readonly kind: 'message'; readonly at: number; readonly from: string; readonly msg: HbMessage }
   /** hb_standby [which] on this node. */
