@@ -64,7 +64,9 @@ export interface Timing {
 
 /** How long one fault needs to play out and settle before the next, at the latest. */
 export function faultSpan(f: Fault, settleMs: number): number {
-  return f.forMs + f.x + settleMs;
+  // x is a delay only for the young-* pairs (a clock step's x is its size, and may be negative).
+  const delay = f.kind.startsWith('young-') ? f.x : 0;
+  return f.forMs + delay + settleMs;
 }
 
 /** A random fault at `at`: durations as in the lab campaign, in multiples of deadtime. */
