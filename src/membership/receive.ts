@@ -55,6 +55,7 @@ export function onMessage(s: CoreState, out: Out, msg: HbMessage, link: string, 
     const input = { node: from, seq, gen, isStatus: type === STATUS, nodeDead: node.status === 'dead', at, rng: s.cfg.rng };
     verdict = checkSeq(node.track, input, logs);
     for (const l of logs) out.log(l.level, l.text);
+    if (verdict.action === 'before-status') return;
     if (verdict.action === 'replay') {
       const text = `should_drop_message: attempted replay attack [${from}]? [gen = ${verdict.gen}, curgen = ${verdict.curgen}]`;
       drop(s, out, 'replay', from, 'warn', text, at);

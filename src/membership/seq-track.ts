@@ -46,6 +46,8 @@ export function resetAfterDeath(t: SeqTrack): void {
 export type SeqVerdict =
   | { readonly action: 'keep'; readonly restart: boolean; readonly partition: boolean; readonly lost: number }
   | { readonly action: 'duplicate' }
+  /** A dead node's message before the status that returns it; dropped, and asked again by NS_rexmit. */
+  | { readonly action: 'before-status' }
   | { readonly action: 'replay'; readonly gen: number; readonly curgen: number };
 
 export interface SeqInput {
@@ -62,6 +64,11 @@ export function checkSeq(t: SeqTrack, m: SeqInput, logs: LogLine[]): SeqVerdict 
   if (m.gen < t.generation) return { action: 'replay', gen: m.gen, curgen: t.generation };
   let restart = false;
   let partition = false;
+  // Taking a dead node's resource message first would start the track above the status that returns
+  // it; that status, arriving later (reordered), then counts as a duplicate and the node stays dead
+  // in membership while its messages flow: no "is dead" and no takeover when it goes away again.
+  // Waiting for the status costs one round of NS_rexmit for what came before it.
+  if (!m.isStatus && m.nodeDead && m.gen === t.generation && t.lastSeq === null) return { action: 'before-status' };
   if (m.isStatus) {
     if (m.gen === t.generation && m.gen > 0 && m.nodeDead) {
       if (t.floorSeq !== null && m.seq <= t.floorSeq) return { action: 'replay', gen: m.gen, curgen: t.generation };

@@ -139,6 +139,21 @@ describe('membership: generations', () => {
     expect(kinds(out, 'node-dead')).to.deep.equal([]);
     expect(logs(run([rx(status(16), 'eth1', 15030)]))).to.deep.equal(['info: Link bravo:eth1 up.']);
   });
+
+  it('a dead node returning with a resource message ahead of its status: returned by the status, the message asked again (sim seed 125)', () => {
+    const { run, core } = upCluster();
+    run([rx(status(2), 'eth0', 1000), rx(status(2), 'eth1', 1000)]);
+    for (let t = 2000; t <= 15000; t += 1000) run([rx(ping(), PING, t), at(t)]);
+    const early = run([rx(other('resource', 18, { rsc_hold: 'all', isstable: '1' }), 'eth0', 15010)]);
+    expect(kinds(early, 'deliver')).to.deep.equal([]);
+    expect(logs(early)).to.deep.equal([]);
+    const back = run([rx(status(17), 'eth0', 15011)]);
+    expect(kinds(back, 'partition-return')).to.deep.equal([{ kind: 'partition-return', node: 'bravo' }]);
+    expect(core.status().nodes.find((n) => n.name === 'bravo')?.status).to.equal('active');
+    run([rx(status(19), 'eth0', 15200)]);
+    const ask = sends(run([at(15500)])).filter((x) => x.t === 'NS_rexmit').map((x) => [x.f.firstseq, x.f.lastseq]);
+    expect(ask).to.deep.equal([['18', '18']]);
+  });
 });
 
 describe('membership: answering NS_rexmit', () => {
