@@ -74,10 +74,19 @@ export function askForResources(c: Ctx, f: Map<string, string>, fromMe: boolean)
     case 'me':
       if (!fromMe) {
         s.standbyType = rtype;
-        s.standbyDeadline = c.at + s.cfg.standbyRunTimeoutMs;
         if (info === 'other') {
+          s.standbyDeadline = c.at + s.cfg.standbyRunTimeoutMs;
           log(c, 'info', `standby: ${from} can take our ${word(rtype)} resources`);
           goStandby(c, 'me', rtype);
+        } else if (info === 'done') {
+          // Not in Heartbeat, which ignores it and then waits an hour: the peer was busy with a
+          // standby of its own and ignored ours, so nothing answers ours. Dropping it lets the
+          // holdings be compared (plan-converge.ts) at once. Simulator seed 32, 1s/3s on.
+          log(c, 'info', `Standby request cancelled: ${from} completed a standby of its own.`);
+          s.standby = 'not';
+          s.standbyDeadline = 0;
+          s.otherStable = true;
+          return;
         } else ignored = true;
       } else if (info === 'done') {
         log(c, 'info', `Local standby process completed [${word(rtype)}].`);
