@@ -19,7 +19,7 @@ import { NS_ST, SHUTDONE } from '../wire/types-v1.js';
 
 /**
  * A started group's addresses are announced again after 1, 2, 4 and 8 times max(deadtime, 1 s),
- * and so are the held ones when the peer is declared dead:
+ * and the held ones at once and on that schedule when the peer is declared dead:
  * a takeover made while this node's LAN link was cut reached nobody, and when the cut heals
  * nothing else tells the LAN (the old holder may be gone). keepalived's garp_master_refresh is
  * the model; the simulator's isolate faults found it.
@@ -307,8 +307,12 @@ export class NodeCore {
           if (f.node === peer) {
             // A silent peer may be cut off and serving our addresses on its side of the cut: if the
             // LAN learnt its MAC, only an announce after the cut heals wins the addresses back.
+            // And it may have died while its own copy was still up (killed in the middle of a
+            // yield): announce at once too, not a deadtime later. Simulator seed 59, 1s/3s on.
             this.plan.groups.forEach((held, g) => {
-              if (held === 'yes') this.scheduleRefresh(g, at);
+              if (held !== 'yes') return;
+              if (this.phase === 'running') this.emit({ kind: 'reannounce', group: g });
+              this.scheduleRefresh(g, at);
             });
             this.ipfail({ kind: 'peer-status', at, active: false });
             this.planStep({ kind: 'peer-dead', at });
