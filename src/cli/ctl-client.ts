@@ -16,16 +16,33 @@ export type Answer =
 
 const NOT_RUNNING = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTDIR', 'ENOTSOCK']);
 
+/**
+ * Waits before asking again when the socket was full: told so (`busy`), or closed on us before our
+ * request went out (EPIPE, ECONNRESET with no reply). Either way the daemon did not run the request.
+ */
+const BUSY_RETRY_MS = [50, 100, 200, 400];
+const PUSHED_OUT = new Set(['EPIPE', 'ECONNRESET']);
+
 export async function askDaemon(path: string, req: ControlRequest, timeoutMs?: number): Promise<Answer> {
-  try {
-    return { kind: 'reply', reply: await controlRequest(path, req, timeoutMs) };
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const denied = permissionDenied(path, e);
-    if (denied !== null) return { kind: 'denied', message: denied };
-    if (code !== undefined && NOT_RUNNING.has(code)) return { kind: 'not-running', message: `no answer on ${path}` };
-    return { kind: 'no-answer', message: `${(e as Error).message} (${path})` };
+  for (let attempt = 0; ; attempt++) {
+    const wait = BUSY_RETRY_MS[attempt];
+    try {
+      const reply = await controlRequest(path, req, timeoutMs);
+      if (reply.busy !== true || wait === undefined) return { kind: 'reply', reply };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (wait === undefined || code === undefined || !PUSHED_OUT.has(code)) return failed(path, e);
+    }
+    await new Promise((r) => setTimeout(r, wait));
   }
+}
+
+function failed(path: string, e: unknown): Answer {
+  const code = (e as NodeJS.ErrnoException).code;
+  const denied = permissionDenied(path, e);
+  if (denied !== null) return { kind: 'denied', message: denied };
+  if (code !== undefined && NOT_RUNNING.has(code)) return { kind: 'not-running', message: `no answer on ${path}` };
+  return { kind: 'no-answer', message: `${(e as Error).message} (${path})` };
 }
 
 /** The words for EACCES/EPERM connecting to `path`, or null for any other error. */

@@ -2,10 +2,12 @@
 // One JSON request per line, one JSON reply per line. Only root and group haclient may connect:
 // the socket is mode 0660, owned by root:haclient when that group exists.
 // Limits, so a stuck or hostile local client cannot starve the daemon: a connection that has not
-// sent a complete request within a few seconds is closed, and beyond a cap of concurrent clients
-// new connections are closed at once (one WARN line per minute at most, with the count refused).
+// sent a complete request within a few seconds is closed, and at a cap of concurrent clients a new
+// one pushes out the longest idle one (refused at once only when none is idle), so the daemon's
+// descriptors stay bounded and a real command still gets through a flood of idle connections
+// (one WARN line per minute at most, with the count).
 import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createConnection, createServer, type Server } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { Log } from '../log/types.js';
 
@@ -20,6 +22,8 @@ export interface ControlReply {
   readonly code: number;
   /** Machine-readable payload for `heartbeat status --json`. */
   readonly data?: unknown;
+  /** Not served: the control socket was full (the request was not run; asking again may work). */
+  readonly busy?: boolean;
 }
 
 export type ControlHandler = (req: ControlRequest) => Promise<ControlReply> | ControlReply;
@@ -29,8 +33,10 @@ const MAX_REQUEST = 64 * 1024;
 export interface ControlLimits {
   /** Close a connection that has not sent a complete request line within this (default 5000 ms). */
   readonly idleMs?: number;
-  /** Concurrent connections served; more are closed at once (default 64). */
+  /** Concurrent connections held (default 64). */
   readonly maxClients?: number;
+  /** At the cap, a client waiting this long without a request may be closed for a new one (default 100 ms). */
+  readonly graceMs?: number;
   /** At most one "too many clients" WARN per this many ms (default 60 000). */
   readonly warnEveryMs?: number;
   /** Where the WARN goes; none: not logged. */
@@ -38,12 +44,12 @@ export interface ControlLimits {
   readonly now?: () => number;
 }
 
-const BUSY_REPLY = `${JSON.stringify({ out: '', err: 'heartbeat: too many control clients connected; try again\n', code: 1 })}\n`;
-
-const REFUSED_LINGER_MS = 1000;
+const BUSY_REPLY = `${JSON.stringify({ out: '', err: 'heartbeat: too many control clients connected; try again\n', code: 1, busy: true })}\n`;
 
 export const CONTROL_IDLE_MS = 5000;
 export const CONTROL_MAX_CLIENTS = 64;
+/** A client just connected is never pushed out before this long: its request may be on its way. */
+export const CONTROL_GRACE_MS = 100;
 
 /** gid of group haclient from /etc/group, or null when the group does not exist. */
 export function haclientGid(groupFile = '/etc/group'): number | null {
@@ -69,42 +75,68 @@ function parseRequest(line: string): ControlRequest | null {
   }
 }
 
+/** One accepted connection: waiting for its request, running its command, or answered (lingering). */
+interface Client {
+  readonly sock: Socket;
+  readonly at: number;
+  phase: 'waiting' | 'running' | 'answered';
+}
+
+/** Write one line and close at once: the descriptor is given back now, not after a linger. */
+function closeWith(sock: Socket, line: string): void {
+  sock.on('error', () => undefined);
+  if (line !== '' && sock.writable) sock.write(line);
+  sock.destroy();
+}
+
 export async function listenControl(path: string, handler: ControlHandler, limits: ControlLimits = {}): Promise<Server> {
   const idleMs = limits.idleMs ?? CONTROL_IDLE_MS;
   const maxClients = limits.maxClients ?? CONTROL_MAX_CLIENTS;
   const warnEveryMs = limits.warnEveryMs ?? 60_000;
+  const graceMs = limits.graceMs ?? CONTROL_GRACE_MS;
   const now = limits.now ?? Date.now;
-  let clients = 0;
-  let refused = 0;
+  /** Oldest first (a Map keeps insertion order). */
+  const clients = new Map<Socket, Client>();
+  let pushedOut = 0;
   let lastWarn = -Infinity;
+  /** At the cap: the oldest client that is not running a command and has had its chance to send one. */
+  const evictable = (t: number): Client | null => {
+    for (const c of clients.values()) {
+      if (c.phase === 'answered' || (c.phase === 'waiting' && t - c.at >= graceMs)) return c;
+    }
+    return null;
+  };
   mkdirSync(dirname(path), { recursive: true });
   rmSync(path, { force: true });
   const server = createServer((sock) => {
-    if (clients >= maxClients) {
-      // Closed at once, with one line saying why; what it sends is read and dropped so its hang-up
-      // is seen, and one that does not hang up is cut off a moment later.
-      sock.on('error', () => sock.destroy());
-      sock.resume();
-      sock.end(BUSY_REPLY);
-      setTimeout(() => sock.destroy(), REFUSED_LINGER_MS).unref();
-      refused++;
-      const t = now();
+    const t = now();
+    if (clients.size >= maxClients) {
+      // Full: make room by closing the longest idle client, so a flood of idle connections never
+      // locks out cl_status; only when every slot is busy (or just connected) is the new one refused.
+      const victim = evictable(t);
+      pushedOut++;
       if (t - lastWarn >= warnEveryMs) {
         lastWarn = t;
-        limits.log?.log('warn', `Control socket ${path}: ${maxClients} clients connected already (the limit); refusing more (${refused} refused so far).`);
+        limits.log?.log('warn', `Control socket ${path}: ${maxClients} clients connected already (the limit); closing idle ones to make room, refusing the rest (${pushedOut} so far).`);
       }
-      return;
+      if (victim === null) {
+        closeWith(sock, BUSY_REPLY);
+        return;
+      }
+      clients.delete(victim.sock);
+      closeWith(victim.sock, victim.phase === 'waiting' ? BUSY_REPLY : '');
     }
-    clients++;
-    sock.once('close', () => clients--);
+    const me: Client = { sock, at: t, phase: 'waiting' };
+    clients.set(sock, me);
+    sock.once('close', () => clients.delete(sock));
     let buf = '';
-    let answered = false;
     // Not sliding: a client trickling bytes is closed as surely as a silent one.
     let idle = setTimeout(() => sock.destroy(), idleMs);
     idle.unref();
     sock.once('close', () => clearTimeout(idle));
     /** The reply, then as long again for the client to read it and hang up before we do. */
     const answer = (reply: ControlReply | { out: string; err: string; code: number }): void => {
+      me.phase = 'answered';
       if (sock.destroyed) return;
       sock.end(`${JSON.stringify(reply)}\n`);
       clearTimeout(idle);
@@ -114,16 +146,15 @@ export async function listenControl(path: string, handler: ControlHandler, limit
     sock.setEncoding('utf8');
     sock.on('error', () => sock.destroy());
     sock.on('data', (chunk: string) => {
-      if (answered) return; // one request per connection
+      if (me.phase !== 'waiting') return; // one request per connection
       buf += chunk;
       if (buf.length > MAX_REQUEST) {
-        answered = true;
         answer({ out: '', err: 'request too large\n', code: 2 });
         return;
       }
       const nl = buf.indexOf('\n');
       if (nl < 0) return;
-      answered = true;
+      me.phase = 'running';
       // A complete request: the handler may take its time (no idle clock while it runs).
       clearTimeout(idle);
       const req = parseRequest(buf.slice(0, nl));

@@ -1,5 +1,6 @@
-// The control socket's limits: a cap on concurrent clients (extra ones closed at once, one WARN),
-// idle connections closed, and a real command still answered.
+// The control socket's limits: a cap on concurrent clients (at the cap the longest idle one makes
+// room, or a new one is refused when none is idle; one WARN), idle connections closed, and a real
+// command still answered through a flood.
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, type Server, type Socket } from 'node:net';
@@ -47,15 +48,16 @@ describe('control socket limits', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('holds the cap against 200 idle clients, closes the idle ones, warns once, and still answers', async () => {
+  it('holds the cap against 200 idle clients, makes room for a real one, warns once, and closes the idle ones', async () => {
     const path = join(dir, 'ctl.sock');
     const log = new MemoryLog();
     const cap = 8;
-    const idleMs = 400;
-    server = await listenControl(path, (req) => ({ out: `pong ${req.args.join(' ')}\n`, err: '', code: 0 }), { maxClients: cap, idleMs, log });
+    const idleMs = 600;
+    const graceMs = 50;
+    server = await listenControl(path, (req) => ({ out: `pong ${req.args.join(' ')}\n`, err: '', code: 0 }), { maxClients: cap, idleMs, graceMs, log });
 
     const conns = await Promise.all(Array.from({ length: 200 }, () => open(path)));
-    // The refused are told why and closed at once, while the accepted ones are still held open.
+    // All arrive at once (none has had its grace yet): beyond the cap they are told why and closed at once.
     const accepted = new Promise<Conn[]>((resolve) => {
       let closed = 0;
       for (const c of conns)
@@ -66,28 +68,45 @@ describe('control socket limits', function () {
     const held = await accepted;
     expect(held).to.have.length(cap);
     const refused = conns.filter((c) => c.closedAt !== null);
-    for (const c of refused) expect(JSON.parse(c.data)).to.deep.include({ code: 1, err: 'heartbeat: too many control clients connected; try again\n' });
+    for (const c of refused) expect(JSON.parse(c.data)).to.deep.include({ code: 1, busy: true, err: 'heartbeat: too many control clients connected; try again\n' });
 
-    // While full, one more (a real client) is refused too: the cap holds.
-    const busy = await controlRequest(path, { cmd: 'ping', args: ['busy'] });
-    expect(busy.code).to.equal(1);
-    expect(busy.err).to.match(/too many control clients/);
+    // Full of idle clients past their grace, a real client is still answered: the oldest idle one makes room.
+    await new Promise((r) => setTimeout(r, graceMs + 20));
+    const r = await controlRequest(path, { cmd: 'ping', args: ['full'] });
+    expect(r).to.deep.equal({ out: 'pong full\n', err: '', code: 0 });
+    const pushed = await Promise.race([Promise.any(held.map((c) => c.closed.then(() => c))), new Promise<null>((res) => setTimeout(() => res(null), 300))]);
+    expect(pushed, 'an idle client was closed to make room').to.not.equal(null);
+    expect(JSON.parse((pushed as Conn).data)).to.deep.include({ busy: true });
+    const stillHeld = held.filter((c) => c !== pushed);
 
     // One WARN for the whole flood, not one per connection.
     const warns = log.text().filter((l) => l.startsWith('WARN:'));
     expect(warns).to.have.length(1);
-    expect(warns[0]).to.match(new RegExp(`^WARN: Control socket ${path}: 8 clients connected already \\(the limit\\); refusing more \\(1 refused so far\\)\\.$`));
+    expect(warns[0]).to.match(new RegExp(`^WARN: Control socket ${path}: 8 clients connected already \\(the limit\\); closing idle ones to make room, refusing the rest \\(1 so far\\)\\.$`));
 
     // The idle ones are closed by the server, having been sent nothing, no sooner than idleMs.
-    await Promise.all(held.map((c) => c.closed));
-    for (const c of held) {
+    await Promise.all(stillHeld.map((c) => c.closed));
+    for (const c of stillHeld) {
       expect(c.data).to.equal('');
       expect((c.closedAt as number) - c.connectedAt).to.be.at.least(idleMs - 50);
     }
+  });
 
-    // And with room again, a real command answers.
-    const r = await controlRequest(path, { cmd: 'ping', args: ['ok'] });
-    expect(r).to.deep.equal({ out: 'pong ok\n', err: '', code: 0 });
+  it('refuses a new client while every slot runs a command, and serves it once one is done', async () => {
+    const path = join(dir, 'ctl.sock');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    server = await listenControl(path, async (req) => {
+      if (req.cmd === 'slow') await gate;
+      return { out: `${req.cmd}\n`, err: '', code: 0 };
+    }, { maxClients: 2, graceMs: 0 });
+    const slow = [controlRequest(path, { cmd: 'slow', args: [] }), controlRequest(path, { cmd: 'slow', args: [] })];
+    await new Promise((r) => setTimeout(r, 50));
+    const busy = await controlRequest(path, { cmd: 'quick', args: [] }).catch((e: Error) => ({ err: e.message, code: -1, busy: true }));
+    expect(busy).to.deep.include({ busy: true });
+    release();
+    expect((await Promise.all(slow)).map((x) => x.out)).to.deep.equal(['slow\n', 'slow\n']);
+    expect(await controlRequest(path, { cmd: 'quick', args: [] })).to.deep.include({ out: 'quick\n', code: 0 });
   });
 
   it('closes a client that trickles bytes without ever finishing its request', async () => {

@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { EventEmitter } from 'node:events';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { askDaemon, permissionDenied, whatBlocks } from '../../../src/cli/ctl-client.js';
@@ -35,6 +36,25 @@ describe('control socket clients', () => {
   it('askDaemon: nothing listening is "not running"', async () => {
     const a = await askDaemon(join(dir, 'none.sock'), { cmd: 'status', args: [] });
     expect(a).to.deep.equal({ kind: 'not-running', message: `no answer on ${join(dir, 'none.sock')}` });
+  });
+
+  it('askDaemon asks again when the socket was full: a busy reply, or closed before the request went out', async () => {
+    const path = join(dir, 'ctl.sock');
+    let n = 0;
+    const server = createServer((sock) => {
+      n++;
+      if (n === 1) sock.resume().end(`${JSON.stringify({ out: '', err: 'busy\n', code: 1, busy: true })}\n`);
+      else if (n === 2) sock.destroy();
+      else sock.once('data', () => sock.end(`${JSON.stringify({ out: 'ok\n', err: '', code: 0 })}\n`));
+    });
+    await new Promise<void>((r) => server.listen(path, r));
+    try {
+      const a = await askDaemon(path, { cmd: 'status', args: [] });
+      expect(a).to.deep.equal({ kind: 'reply', reply: { out: 'ok\n', err: '', code: 0 } });
+      expect(n).to.equal(3);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 
   it('SIGTRAP is the dump event; the fatal list leaves out what JS must not or cannot catch', () => {
