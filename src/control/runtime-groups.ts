@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import type { ClusterConfig, ResourceGroup } from '../config/types.js';
 import type { Log } from '../log/types.js';
-import { GroupRunner } from '../resources/group-runner.js';
+import { GroupRunner, type GroupOutcome } from '../resources/group-runner.js';
 import { scriptEnv } from '../resources/resource-d.js';
 import type { RuntimeDeps, RuntimeEvent } from './runtime-types.js';
 
@@ -53,6 +53,8 @@ export function runGroup(
   push: (e: RuntimeEvent) => void,
   index: number,
   op: 'start' | 'stop',
+  /** Told every outcome first (the runtime keeps the last failed start's reason for `heartbeat status`). */
+  onOutcome?: (o: GroupOutcome) => void,
 ): void {
   const g = groups[index];
   if (!g) {
@@ -62,6 +64,7 @@ export function runGroup(
   const p = op === 'start' ? runner.start(g) : runner.stop(g);
   p.then(
     (o) => {
+      onOutcome?.(o);
       const failed = o.failure?.resource;
       const done = op === 'start' ? { ok: o.ok, ...(o.ok ? {} : { rolledBack: !o.stopFailed }) } : { ok: o.ok };
       push({ kind: 'group-done', group: index, op, ...done, ...(failed !== undefined ? { failed } : {}) });

@@ -5,7 +5,8 @@ import { FOREIGN_RSC, LOCAL_RSC, type StandbyWhich } from '../resources/plan-typ
 import { clStatus } from './cl-status.js';
 import type { ControlReply, ControlRequest } from './control-socket.js';
 import type { Runtime } from './runtime.js';
-import type { GroupView, NodeView, StatusView } from './status-view.js';
+import type { GroupFailureView, GroupView, NodeView, StatusView } from './status-view.js';
+import { MIGRATION_THRESHOLD } from '../resources/plan-core.js';
 
 const sec = (ms: number): string => (ms % 1000 === 0 ? String(ms / 1000) : String(ms / 1000));
 
@@ -49,7 +50,13 @@ export function buildView(rt: Runtime): StatusView {
     const theirs = g.node === peer ? LOCAL_RSC : FOREIGN_RSC;
     const heldBy = held === 'yes' || rs === 'started' ? cfg.thisNode : peerAlive && (rt.plan.otherHolds & theirs) !== 0 ? peer : null;
     const state = rs === 'stop-failed' ? 'failed' : rs;
-    return { node: g.node, resources: g.resources.map((r) => r.spec), heldBy, state };
+    return {
+      node: g.node, resources: g.resources.map((r) => r.spec), heldBy, state,
+      ...failureOf(rt, i),
+      // The peer's reports name classes in its terms, as otherHolds does.
+      ...((rt.plan.peerFailed & theirs) !== 0 ? { peerFailed: true } : {}),
+      ...((rt.plan.peerBlocked & theirs) !== 0 ? { peerBlocked: true } : {}),
+    };
   });
   return {
     thisNode: cfg.thisNode,
@@ -63,6 +70,44 @@ export function buildView(rt: Runtime): StatusView {
   };
 }
 
+function failureOf(rt: Runtime, i: number): { failure?: GroupFailureView } {
+  const f = rt.groupFailure(i);
+  if (f === null) return {};
+  const wall = rt.clock.wallTime().getTime();
+  const failure: GroupFailureView = {
+    fails: f.fails,
+    threshold: MIGRATION_THRESHOLD,
+    blocked: f.blocked,
+    expiresAt: new Date(wall + f.expiresInMs).toISOString(),
+    ...(f.last ? { last: { resource: f.last.resource, reason: f.last.reason, at: f.last.wallTime.toISOString() } } : {}),
+  };
+  return { failure };
+}
+
+/** Local HH:MM:SS, as an operator reads the log beside it. */
+function clockTime(iso: string): string {
+  const d = new Date(iso);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+/** The lines under a group that failed to start (none when nothing failed). */
+export function failureLines(g: GroupView, peer: string | null): string[] {
+  const out: string[] = [];
+  const f = g.failure;
+  if (f) {
+    const times = `${f.fails} time${f.fails === 1 ? '' : 's'}`;
+    const what = f.blocked
+      ? `start failed here ${times}: not started here again until ${clockTime(f.expiresAt)} (or a restart of heartbeat)`
+      : `start failed here ${times} (${f.threshold} keep it stopped here); counted until ${clockTime(f.expiresAt)}`;
+    const last = f.last ? `; last: ${f.last.resource} at ${clockTime(f.last.at)}: ${f.last.reason}` : '';
+    out.push(`  ${what}${last}`);
+  }
+  if (peer !== null && (g.peerFailed || g.peerBlocked)) {
+    out.push(`  ${peer} reports a failed start of it${g.peerBlocked ? ' and will not start it again for now' : ''}`);
+  }
+  return out;
+}
+
 export function renderStatus(v: StatusView): string {
   const lines = [`heartbeat OK [pid ${v.pid}] on ${v.thisNode}, generation ${v.generation}, resources: ${v.rscstatus}`];
   for (const n of v.nodes) {
@@ -71,6 +116,7 @@ export function renderStatus(v: StatusView): string {
   }
   for (const g of v.groups) {
     lines.push(`group ${g.resources.join(' ')} (preferred ${g.node}): ${g.heldBy ? `held by ${g.heldBy}` : 'not held'} (scripts here: ${g.state})`);
+    lines.push(...failureLines(g, v.nodes.find((n) => n.type === 'normal' && n.name !== v.thisNode)?.name ?? null));
   }
   const drops = Object.entries(v.dropped);
   if (drops.length > 0) lines.push(`dropped packets: ${drops.map(([k, n]) => `${k}=${n}`).join(', ')}`);

@@ -8,6 +8,7 @@ import type { Medium } from '../media/index.js';
 import type { MembershipStatus } from '../membership/types.js';
 import type { GroupRunner } from '../resources/group-runner.js';
 import { initPlan, planConfigFrom, type PlanState, type RscStatus } from '../resources/plan.js';
+import { FAILURE_TIMEOUT_MS } from '../resources/plan-core.js';
 import { pingTargetsFrom } from '../ipfail/ping-nodes.js';
 import { Pinger, systemPing } from '../ipfail/pinger.js';
 import { NodeCore, type NodeAction, type NodeEvent } from '../node/core.js';
@@ -30,6 +31,8 @@ export class Runtime {
   private cancelTimer: (() => void) | null = null;
   private timerAt: number | undefined;
   private coreWake: number | undefined;
+  /** Per group: the last start that failed here, for `heartbeat status` (the core keeps only counts). */
+  private readonly lastStartFailure = new Map<number, StartFailureNote>();
   /** Links on which our own broadcast has come back once. */
   private readonly echoed = new Set<string>();
   private lastTickAt = -Infinity;
@@ -173,7 +176,9 @@ export class Runtime {
         else void reconcileGroups(this.cfg.groups, this.runner, this.log).then(() => this.push({ kind: 'reconciled' }));
         return;
       case 'run-group':
-        runGroup(this.cfg.groups, this.runner, this.log, (ev) => this.push(ev), a.group, a.op);
+        runGroup(this.cfg.groups, this.runner, this.log, (ev) => this.push(ev), a.group, a.op, (o) => {
+          if (o.op === 'start' && !o.ok && o.failure) this.lastStartFailure.set(a.group, { resource: o.failure.resource, reason: o.failure.reason, wallTime: this.clock.wallTime() });
+        });
         return;
       case 'reannounce':
         reannounceGroup(this.cfg.groups[a.group], this.log, this.deps.garp);
@@ -266,4 +271,34 @@ export class Runtime {
   rscstatus(): RscStatus {
     return this.plan.lastStatus;
   }
+
+  /** The start-failure policy's view of group i here; null when no failed start of it is live. */
+  groupFailure(i: number): GroupFailure | null {
+    const core = this.core;
+    if (core === null || !core.groupFailed(i)) return null;
+    const p = this.plan;
+    const last = this.lastStartFailure.get(i);
+    return {
+      fails: p.fails[i] ?? 0,
+      blocked: core.groupBlocked(i),
+      expiresInMs: Math.max(0, (p.failAt[i] ?? 0) + FAILURE_TIMEOUT_MS - this.clock.now()),
+      ...(last ? { last } : {}),
+    };
+  }
+}
+
+export interface StartFailureNote {
+  readonly resource: string;
+  /** "exit code 1", "timed out after 120000 ms, killed by SIGTERM", ... */
+  readonly reason: string;
+  readonly wallTime: Date;
+}
+
+export interface GroupFailure {
+  /** Failed starts here that count (MIGRATION_THRESHOLD of them block the group here). */
+  readonly fails: number;
+  readonly blocked: boolean;
+  /** Until the failures expire (FAILURE_TIMEOUT_MS after the last one). */
+  readonly expiresInMs: number;
+  readonly last?: StartFailureNote;
 }

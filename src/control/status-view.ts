@@ -24,6 +24,22 @@ export interface GroupView {
   /** Which node holds it now, null when nobody does; 'transition' while scripts run. */
   readonly heldBy: string | null;
   readonly state: 'started' | 'stopped' | 'starting' | 'stopping' | 'failed';
+  /** The start-failure policy here: present while a failed start of the group counts on this node. */
+  readonly failure?: GroupFailureView;
+  /** The other node's last resource report says a start of a group of this class failed (blocked: it will not try again). */
+  readonly peerFailed?: boolean;
+  readonly peerBlocked?: boolean;
+}
+
+export interface GroupFailureView {
+  /** Failed starts here, and how many block the group here. */
+  readonly fails: number;
+  readonly threshold: number;
+  readonly blocked: boolean;
+  /** When the failures stop counting (ISO time); a restart of the daemon forgets them too. */
+  readonly expiresAt: string;
+  /** The last failed start: which resource, why, when (ISO time). Absent when it is not known here. */
+  readonly last?: { readonly resource: string; readonly reason: string; readonly at: string };
 }
 
 export interface StatusView {
