@@ -193,3 +193,42 @@ export async function idleSteadyBench(cs: readonly Contender[], timers: Timers, 
     for (const { c, lab } of pairs) await endPair(c, lab);
   }
 }
+
+/**
+ * What the flight recorder costs: two of our pairs side by side at the same timers, one with the
+ * recorder (the default), one started with HA_RECORDER=off, measured in the same windows so that the
+ * machine's noise falls on both. Rows: contender "heartbeat-ts recorder on" / "... off".
+ */
+export async function recorderBench(make: () => Contender, timers: Timers, windowMs: number, windows: number, res: Results, say: (m: string) => void): Promise<void> {
+  const pairs: { mode: 'on' | 'off'; c: Contender; lab: Lab }[] = [];
+  const saved = process.env['HA_RECORDER'];
+  try {
+    for (const mode of ['on', 'off'] as const) {
+      // Our lab runner hands its environment to the daemon it starts.
+      process.env['HA_RECORDER'] = mode;
+      const c = make();
+      pairs.push({ mode, c, lab: await servedPair(c, timers, false) });
+    }
+    if (saved === undefined) delete process.env['HA_RECORDER'];
+    else process.env['HA_RECORDER'] = saved;
+    for (const { mode, lab } of pairs) {
+      const off = readFileSync(lab.node('node1').logFile, 'utf8').includes('Flight recorder off');
+      if (off !== (mode === 'off')) throw new Error(`idle-recorder: the pair meant to run with the recorder ${mode} did not`);
+    }
+    await sleep(Math.max(IDLE_SETTLE_MS, 2 * timers.deadtimeMs));
+    for (let w = 0; w < windows; w++) {
+      const costs = await Promise.all(pairs.map(({ c, lab }) => measureCost(lab, c, ['node1', 'node2'], windowMs)));
+      costs.forEach((m, i) => {
+        const mode = pairs[i]!.mode;
+        for (const [node, cost] of m) {
+          addCost(res, 'idle-recorder', `heartbeat-ts recorder ${mode}`, timers.label, cost);
+          say(`recorder ${mode} ${timers.label} ${node} window ${w + 1}: ${describe(cost)}`);
+        }
+      });
+    }
+  } finally {
+    if (saved === undefined) delete process.env['HA_RECORDER'];
+    else process.env['HA_RECORDER'] = saved;
+    for (const { c, lab } of pairs) await endPair(c, lab);
+  }
+}

@@ -5,7 +5,7 @@ import { closeSync, mkdirSync, writeSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
 import type { LoadResult } from '../config/types.js';
 import { describeError, LastWords, runDaemon, type ReadyReport } from '../control/daemon.js';
-import { FlightRecorder, flightRecorderPath } from '../control/recorder.js';
+import { FlightRecorder, flightRecorderPath, recorderWanted } from '../control/recorder.js';
 import { pidfileState } from '../control/pidfile.js';
 import { makeRealtime } from '../control/realtime.js';
 import { createHaLog } from '../log/ha-log.js';
@@ -161,9 +161,9 @@ export async function startForeground(g: Globals, io: Io, readyFd?: number): Pro
   if (readyFd !== undefined) process.chdir('/');
   // From here on the process is the daemon: however it ends, it says why (LastWords), and the
   // flight recorder keeps its last lines for the abnormal ends.
-  const recorder = new FlightRecorder();
+  const recorder = recorderWanted() ? new FlightRecorder() : null;
   const recorderFile = flightRecorderPath(g.stateDir);
-  const lastWords = new LastWords(log, { pidfile: g.pidfile, recorder, recorderFile });
+  const lastWords = new LastWords(log, { pidfile: g.pidfile, ...(recorder ? { recorder } : {}), recorderFile });
   // Not removed on return: the exit-code line and a late crash are still the daemon's to report.
   lastWords.install();
   try {

@@ -51,9 +51,9 @@ export interface DaemonDeps {
   readonly installSignals?: (push: (e: DaemonEvent) => void) => () => void;
   /**
    * The flight recorder every line is kept in (default: a new one). The CLI daemon shares it with
-   * its LastWords, so a crash outside the loop dumps the same lines.
+   * its LastWords, so a crash outside the loop dumps the same lines. null: no recorder (HA_RECORDER=off).
    */
-  readonly recorder?: FlightRecorder;
+  readonly recorder?: FlightRecorder | null;
   /** Where dumps go; default STATE_DIR/flight-recorder.txt with a cluster, else none (null). */
   readonly recorderFile?: string | null;
   /** The process-level last-words guard (CLI daemon): told while the daemon is meant to be running. */
@@ -104,9 +104,9 @@ type Handler<E> = (e: E, s: DaemonState) => void;
 
 export async function runDaemon(config: ClusterConfig, deps: DaemonDeps): Promise<number> {
   const pid = deps.pid ?? process.pid;
-  const rec = deps.recorder ?? new FlightRecorder();
+  const rec = deps.recorder === undefined ? new FlightRecorder() : deps.recorder;
   // Every line the daemon and the core emit is kept in the recorder too.
-  const log = recordingLog(deps.log, rec);
+  const log = rec ? recordingLog(deps.log, rec) : deps.log;
 
   const held = acquirePidfile(deps.pidfile, pid);
   if (!held.ok) {
@@ -123,15 +123,17 @@ export async function runDaemon(config: ClusterConfig, deps: DaemonDeps): Promis
   }
 }
 
-async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec: FlightRecorder, pid: number): Promise<number> {
+async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec: FlightRecorder | null, pid: number): Promise<number> {
   const clock = deps.clock ?? realClock;
   const recorderFile = deps.recorderFile !== undefined ? deps.recorderFile : deps.cluster ? flightRecorderPath(deps.cluster.stateDir) : null;
   /** Write the recorder; returns the path. Throws when there is nowhere to write or the write fails. */
   const dump = (reason: string): string => {
+    if (rec === null) throw new Error('it is off (HA_RECORDER=off)');
     if (recorderFile === null) throw new Error('no state directory to write it to');
     return rec.writeTo(recorderFile, reason, pid);
   };
   const dumpQuietly = (reason: string): void => {
+    if (rec === null) return;
     try {
       dump(reason);
     } catch (e) {
@@ -153,6 +155,7 @@ async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec:
   log.log('info', `Configuration validated. Starting heartbeat ${HEARTBEAT_COMPAT_VERSION}`);
   log.log('info', `heartbeat: version ${HEARTBEAT_COMPAT_VERSION}`);
   log.log('info', `heartbeat-ts ${deps.version} (node ${config.thisNode}, pid ${pid})`);
+  if (rec === null) log.log('info', 'Flight recorder off (HA_RECORDER=off): nothing is kept for a dump.');
 
   const state: DaemonState = { config, shuttingDown: false, exitCode: null };
   const queue = new EventQueue<DaemonEvent>();

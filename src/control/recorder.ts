@@ -19,6 +19,15 @@ import { LEVEL_WORD, type Level } from '../log/types.js';
 export const FLIGHT_RECORDER_FILE = 'flight-recorder.txt';
 export const FLIGHT_RECORDER_CAPACITY = 1000;
 
+/**
+ * HA_RECORDER=off in the daemon's environment runs it without a recorder (to measure what recording
+ * costs, bench/idle.ts; and for an operator who wants nothing kept): no dump on an abnormal end,
+ * `heartbeat dump` and SIGTRAP say it is off. Anything else, or unset: on.
+ */
+export function recorderWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env['HA_RECORDER'] !== 'off';
+}
+
 /** Where the daemon writes its recorder: STATE_DIR/flight-recorder.txt. */
 export function flightRecorderPath(stateDir: string): string {
   return join(stateDir, FLIGHT_RECORDER_FILE);

@@ -13,8 +13,13 @@ const REPO = resolve('.');
  * esbuild service) once per process. Benchmarks use it to measure what operators install.
  */
 let compiled = false;
+/**
+ * HB_TS_DIST=DIR: run DIR/cli/*.js, built by the caller, and do not rebuild dist/ (a bench run
+ * beside others' lab runs must not replace the bundle their daemons start from).
+ */
+const OWN_DIST = process.env['HB_TS_DIST'];
 export function ensureCompiled(): void {
-  if (compiled) return;
+  if (compiled || OWN_DIST) return;
   const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: REPO, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`npm run build failed: ${r.stdout}${r.stderr}`);
   compiled = true;
@@ -22,7 +27,7 @@ export function ensureCompiled(): void {
 
 /** How to run one of our bins: through tsx from src/, or compiled from dist/. */
 function binArgs(bin: string, useDist: boolean): string[] {
-  return useDist ? [join(REPO, 'dist/cli', `${bin}.js`)] : ['--import', 'tsx', `src/cli/${bin}.ts`];
+  return useDist ? [join(OWN_DIST ?? join(REPO, 'dist'), 'cli', `${bin}.js`)] : ['--import', 'tsx', `src/cli/${bin}.ts`];
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

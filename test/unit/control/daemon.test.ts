@@ -9,6 +9,7 @@ import { EventQueue, runDaemon, type DaemonEvent, type ReadyReport } from '../..
 import type { HaLog } from '../../../src/log/ha-log.js';
 import { LEVEL_WORD, MemoryLog } from '../../../src/log/types.js';
 import { FakeClock } from '../../../src/lib/clock.js';
+import { recorderWanted } from '../../../src/control/recorder.js';
 
 /** A MemoryLog with the HaLog extras the daemon uses. */
 function memoryHaLog(): HaLog & { mem: MemoryLog } {
@@ -35,7 +36,7 @@ describe('daemon skeleton', () => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'hb-daemon-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function start(extra: { reloadConfig?: () => LoadResult } = {}) {
+  async function start(extra: { reloadConfig?: () => LoadResult; recorder?: null; recorderFile?: string } = {}) {
     const log = memoryHaLog();
     const pidfile = join(dir, 'hb.pid');
     let push: (e: DaemonEvent) => void = () => undefined;
@@ -72,6 +73,21 @@ describe('daemon skeleton', () => {
       'info: Heartbeat shutdown in progress. (4321)',
       'info: alpha Heartbeat shutdown complete.',
     ]);
+  });
+
+  it('runs without a recorder when told (HA_RECORDER=off): says so, and SIGTRAP writes nothing', async () => {
+    expect(recorderWanted({ HA_RECORDER: 'off' })).to.equal(false);
+    expect(recorderWanted({})).to.equal(true);
+    expect(recorderWanted({ HA_RECORDER: 'on' })).to.equal(true);
+    const recorderFile = join(dir, 'flight-recorder.txt');
+    const d = await start({ recorder: null, recorderFile });
+    d.push({ kind: 'dump' });
+    d.push({ kind: 'shutdown', signal: 'SIGTERM' });
+    expect(await d.done).to.equal(0);
+    expect(existsSync(recorderFile)).to.equal(false);
+    const text = d.log.mem.text();
+    expect(text).to.include('info: Flight recorder off (HA_RECORDER=off): nothing is kept for a dump.');
+    expect(text).to.include('ERROR: Cannot write the flight recorder: it is off (HA_RECORDER=off)');
   });
 
   it('steps the debug level on USR1/USR2 with Heartbeat\'s words', async () => {
