@@ -117,13 +117,13 @@ export async function runDaemon(config: ClusterConfig, deps: DaemonDeps): Promis
   // From here until we return, an emptied event loop or a stray process.exit is a crash.
   deps.lastWords?.setRunning(true);
   try {
-    return await runHeld(config, deps, log, rec, pid);
+    return await runHeld(config, deps, log, rec, pid, held.replacedStale);
   } finally {
     deps.lastWords?.setRunning(false);
   }
 }
 
-async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec: FlightRecorder | null, pid: number): Promise<number> {
+async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec: FlightRecorder | null, pid: number, stale: number | null | false): Promise<number> {
   const clock = deps.clock ?? realClock;
   const recorderFile = deps.recorderFile !== undefined ? deps.recorderFile : deps.cluster ? flightRecorderPath(deps.cluster.stateDir) : null;
   /** Write the recorder; returns the path. Throws when there is nowhere to write or the write fails. */
@@ -156,6 +156,11 @@ async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec:
   log.log('info', `heartbeat: version ${HEARTBEAT_COMPAT_VERSION}`);
   log.log('info', `heartbeat-ts ${deps.version} (node ${config.thisNode}, pid ${pid})`);
   if (rec === null) log.log('info', 'Flight recorder off (HA_RECORDER=off): nothing is kept for a dump.');
+  if (stale !== false) {
+    // Every end the process can catch removes the pidfile after its last line (LastWords): a stale
+    // one means the one before was ended by something it could not catch.
+    log.log('warn', `Stale pidfile ${deps.pidfile} [pid ${stale ?? 'unreadable'}] replaced: the heartbeat before ended without its last words (SIGKILL, the OOM killer, or a machine crash).`);
+  }
 
   const state: DaemonState = { config, shuttingDown: false, exitCode: null };
   const queue = new EventQueue<DaemonEvent>();
@@ -197,11 +202,28 @@ async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec:
     }
   }
 
+  /**
+   * Node cannot tell who sent a signal (no si_pid). A resource script that kills the pid in a stale
+   * pid file (Debian's IPaddr stops its send_arp so) reaches us when that pid is now ours; so a
+   * SIGTERM/SIGINT that arrives while scripts run names them. It still means shutdown, as in Heartbeat.
+   */
+  const warnIfScripts = (signal: string): void => {
+    const scripts = rt?.runner.runningScripts() ?? [];
+    if (scripts.length === 0) return;
+    const list = scripts.map((x) => `[${x.script}]${x.pid !== null ? ` (pid ${x.pid})` : ''}`).join(', ');
+    log.log(
+      'warn',
+      `Received ${signal} while resource script${scripts.length > 1 ? 's' : ''} ${list} ${scripts.length > 1 ? 'were' : 'was'} running. ` +
+        `If no operator sent it, a script may have signalled a pid read from a stale pid file: ours is ${pid}. Shutting down as asked.`,
+    );
+  };
+
   const handlers: { [K in DaemonEvent['kind']]: Handler<Extract<DaemonEvent, { kind: K }>> } = {
     exit(e, s) {
       s.exitCode = e.code;
     },
-    shutdown(_e, s) {
+    shutdown(e, s) {
+      if (!s.shuttingDown) warnIfScripts(e.signal);
       if (rt) {
         // The runtime logs "shutdown in progress", releases groups right to left, sends shutdone,
         // and answers a second signal with "already underway"; it pushes `exit` when done.

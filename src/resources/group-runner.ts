@@ -49,6 +49,13 @@ export interface GroupOutcome {
   readonly stopFailed: boolean;
 }
 
+/** A resource script running now: its command line, pid (null until spawned) and start (Date.now()). */
+export interface RunningScript {
+  readonly script: string;
+  readonly pid: number | null;
+  readonly since: number;
+}
+
 export type GroupStat = 'ALL' | 'SOME' | 'NONE';
 export type GroupState = 'stopped' | 'starting' | 'started' | 'stopping' | 'stop-failed';
 
@@ -78,10 +85,17 @@ export class GroupRunner {
   private readonly sleepFn;
   /** Script timings of the operation running on each group, for the debug line at its end. */
   private readonly timings = new Map<string, string[]>();
+  /** The scripts running now, for the daemon's account of a signal that may have come from one. */
+  private readonly active = new Set<{ script: string; pid: number | null; since: number }>();
 
   constructor(private readonly deps: GroupRunnerDeps) {
     this.runFn = deps.run ?? runScript;
     this.sleepFn = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  }
+
+  /** Resource scripts running now (any group), oldest first. */
+  runningScripts(): RunningScript[] {
+    return [...this.active].map((a) => ({ script: a.script, pid: a.pid, since: a.since }));
   }
 
   state(group: ResourceGroup): GroupState {
@@ -162,7 +176,9 @@ export class GroupRunner {
     const args = scriptArgs(r, op);
     if (!quiet) log.log('info', `Running ${where.path} ${r.args.join(' ')} ${op}`);
     const timeoutMs = this.timeoutFor(op);
-    const res = await this.runFn(where.path, args, { timeoutMs, env: this.deps.env, maxOutputBytes: 32 * 1024 });
+    const running = { script: `${where.path} ${[...r.args, op].join(' ')}`, pid: null as number | null, since: Date.now() };
+    this.active.add(running);
+    const res = await this.runFn(where.path, args, { timeoutMs, env: this.deps.env, maxOutputBytes: 32 * 1024, onSpawn: (pid) => (running.pid = pid) }).finally(() => this.active.delete(running));
     this.timings.get(key)?.push(`${r.name} ${op} ${Math.round(res.durationMs)}`);
     const output = [res.stdout, res.stderr].filter((s) => s !== '').join(res.stdout.endsWith('\n') ? '' : '\n');
     if (res.code === 0 && !res.timedOut && !res.error) return { ok: true, missing: false, reason: '', output, stdout: res.stdout };

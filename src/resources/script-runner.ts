@@ -19,6 +19,8 @@ export interface RunOptions {
   readonly maxOutputBytes?: number;
   /** After the script exits, how long to wait for its output pipes to close. Default 200. */
   readonly drainMs?: number;
+  /** Told the script's pid once it runs (it leads its own session and process group). */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 export interface RunResult {
@@ -125,7 +127,8 @@ export async function run(path: string, args: readonly string[], opts: RunOption
   return new Promise<RunResult>((resolve) => {
     let child;
     try {
-      // detached: the script leads its own process group, so a timeout can kill everything it forked.
+      // detached (setsid): the script leads its own session and process group, so a timeout can kill
+      // everything it forked, and a terminal's or our group's signals never reach it.
       child = spawn(path, [...args], {
         env: opts.env ?? process.env,
         cwd: opts.cwd,
@@ -136,6 +139,7 @@ export async function run(path: string, args: readonly string[], opts: RunOption
       resolve(fail(`cannot run ${path}: ${(e as Error).message}`));
       return;
     }
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     let timedOut = false;
     let done = false;
     let exitCode: number | null = null;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClusterConfig, LoadResult } from '../../../src/config/types.js';
@@ -88,6 +88,16 @@ describe('daemon skeleton', () => {
     const text = d.log.mem.text();
     expect(text).to.include('info: Flight recorder off (HA_RECORDER=off): nothing is kept for a dump.');
     expect(text).to.include('ERROR: Cannot write the flight recorder: it is off (HA_RECORDER=off)');
+  });
+
+  it('says so when it replaces a stale pidfile: the daemon before ended without its last words', async () => {
+    writeFileSync(join(dir, 'hb.pid'), '    999999\n');
+    const d = await start();
+    d.push({ kind: 'shutdown', signal: 'SIGTERM' });
+    expect(await d.done).to.equal(0);
+    expect(d.log.mem.text()).to.include(
+      `WARN: Stale pidfile ${join(dir, 'hb.pid')} [pid 999999] replaced: the heartbeat before ended without its last words (SIGKILL, the OOM killer, or a machine crash).`,
+    );
   });
 
   it('steps the debug level on USR1/USR2 with Heartbeat\'s words', async () => {
