@@ -50,7 +50,9 @@ export class Outbox {
   /** Complete, sign and send one message on every medium; keep it for NS_rexmit answers. */
   send(media: readonly Medium[], stamp: OutboxStamp, fields: HbMessage['fields'], seq: number | undefined, dest: string | undefined): void {
     const h = this.cfg.haCf;
-    const destUuid = dest !== undefined ? this.peerUuids.get(dest) : undefined;
+    // Heartbeat stamps destuuid on a message addressed to itself too (ip-request-resp dest=self):
+    // its own uuid is in its node table like a peer's (seen in the interop capture).
+    const destUuid = dest === undefined ? undefined : dest === this.cfg.thisNode ? stamp.uuid : this.peerUuids.get(dest);
     const ctx = {
       src: this.cfg.thisNode,
       uuid: stamp.uuid,
