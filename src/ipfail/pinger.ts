@@ -16,6 +16,7 @@
 // membership core itself (cl_status still shows the node as `ping`).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { realClock, type Clock } from '../lib/clock.js';
 
 export type ProbeFn = (host: string) => Promise<boolean>;
 
@@ -58,7 +59,8 @@ const defaultSpawn: Spawner = (cmd, args) => spawn(cmd, [...args], { stdio: ['ig
 class ContinuousPing {
   private child: ChildProcess | null = null;
   private restartDelay = RESTART_MIN_MS;
-  private restartTimer: NodeJS.Timeout | null = null;
+  /** Cancels the pending restart. */
+  private restartTimer: (() => void) | null = null;
   private stopped = false;
 
   constructor(
@@ -66,6 +68,7 @@ class ContinuousPing {
     private readonly intervalMs: number,
     private readonly onResult: (host: string, up: boolean) => void,
     private readonly spawner: Spawner,
+    private readonly clock: Clock,
   ) {}
 
   start(): void {
@@ -85,10 +88,10 @@ class ContinuousPing {
       this.child = null;
       if (this.stopped) return;
       this.onResult(this.host, false);
-      this.restartTimer = setTimeout(() => {
+      this.restartTimer = this.clock.setTimer(this.clock.now() + this.restartDelay, () => {
         this.restartTimer = null;
         this.start();
-      }, this.restartDelay);
+      });
       this.restartDelay = Math.min(RESTART_MAX_MS, this.restartDelay * 2);
     });
   }
@@ -99,7 +102,7 @@ class ContinuousPing {
 
   stop(): void {
     this.stopped = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer?.();
     this.restartTimer = null;
     const c = this.child;
     this.child = null;
@@ -119,9 +122,11 @@ export class Pinger {
     private readonly probe: ProbeFn,
     private readonly onResult: (host: string, up: boolean) => void,
     spawner: Spawner = defaultSpawn,
+    /** For the restart backoff (tests pass a FakeClock). */
+    clock: Clock = realClock,
   ) {
     this.continuous =
-      probe === systemPing ? hosts.filter(safeHost).map((h) => new ContinuousPing(h, intervalMs, onResult, spawner)) : null;
+      probe === systemPing ? hosts.filter(safeHost).map((h) => new ContinuousPing(h, intervalMs, onResult, spawner, clock)) : null;
   }
 
   /**

@@ -1,10 +1,11 @@
 // The ping adapter: one steady `ping` per host (real, on loopback), its line parser, its restart
-// backoff (fake spawner), and the probe loop tests use.
+// backoff (fake spawner, virtual time), and the probe loop tests use.
 import { expect } from 'chai';
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
 import { Pinger, parsePingLine, pingInterval, systemPing } from '../../../src/ipfail/pinger.js';
+import { FakeClock } from '../../../src/lib/clock.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -36,26 +37,29 @@ describe('ipfail pinger', () => {
     expect(results.length).to.equal(n);
   });
 
-  it('restarts a ping that exits, after 1 s, then backs off while it keeps exiting', async function () {
-    this.timeout(8000);
+  it('restarts a ping that exits, after 1 s, then backs off while it keeps exiting (virtual time)', async () => {
+    const clock = new FakeClock(0);
     const starts: number[] = [];
     const fakeSpawn = (): ChildProcess => {
-      starts.push(Date.now());
+      starts.push(clock.now());
       const c = new EventEmitter() as unknown as ChildProcess & { exitCode: number | null; signalCode: null };
       Object.assign(c, { stdout: new PassThrough(), exitCode: 2, signalCode: null, pid: 1, kill: () => true });
       setImmediate(() => c.emit('close', 2));
       return c;
     };
     const downs: boolean[] = [];
-    const p = new Pinger(['192.0.2.254'], 200, systemPing, (_h, up) => void downs.push(up), fakeSpawn);
+    const p = new Pinger(['192.0.2.254'], 200, systemPing, (_h, up) => void downs.push(up), fakeSpawn, clock);
     p.poll(0);
-    await sleep(3300);
+    for (let t = 0; t < 3300; t += 100) {
+      await new Promise((r) => setImmediate(r)); // the fake ping's exit
+      p.poll(clock.now()); // the runtime polls on every tick: no start while a restart is pending
+      clock.advance(100);
+    }
     p.stop();
     // t=0, +1 s, +2 s (delay 2 s after the second failure) => 3 starts in 3.3 s, not one per tick.
-    expect(starts).to.have.length(3);
-    expect((starts[1] as number) - (starts[0] as number)).to.be.within(950, 1150);
-    expect((starts[2] as number) - (starts[1] as number)).to.be.within(1950, 2150);
+    expect(starts).to.deep.equal([0, 1000, 3000]);
     expect(downs.every((u) => !u)).to.equal(true);
+    expect(clock.pending(), 'stop() cancels the pending restart').to.equal(0);
   });
 
   it('with a test probe, probes each host once per interval and never twice at once', async () => {
