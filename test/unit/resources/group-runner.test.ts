@@ -93,7 +93,7 @@ describe('group runner', () => {
         const op = `${path.split('/').pop()} ${args.join(' ')}`;
         active++;
         most = Math.max(most, active);
-        await new Promise((res) => setTimeout(res, 30));
+        await new Promise((res) => setImmediate(res)); // a turn of the loop: the others may start meanwhile
         active--;
         order.push(op);
         const stdout = op.endsWith('status') ? 'stopped\n' : '';
