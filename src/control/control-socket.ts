@@ -41,6 +41,7 @@ export interface ControlLimits {
   readonly warnEveryMs?: number;
   /** Where the WARN goes; none: not logged. */
   readonly log?: Log;
+  /** Milliseconds on any steady clock (default performance.now()). */
   readonly now?: () => number;
 }
 
@@ -94,7 +95,8 @@ export async function listenControl(path: string, handler: ControlHandler, limit
   const maxClients = limits.maxClients ?? CONTROL_MAX_CLIENTS;
   const warnEveryMs = limits.warnEveryMs ?? 60_000;
   const graceMs = limits.graceMs ?? CONTROL_GRACE_MS;
-  const now = limits.now ?? Date.now;
+  // Monotonic: a clock step must not make every client look just connected (or idle for ever).
+  const now = limits.now ?? (() => performance.now());
   /** Oldest first (a Map keeps insertion order). */
   const clients = new Map<Socket, Client>();
   let pushedOut = 0;
