@@ -67,9 +67,9 @@ export class TestNode {
     this.startedAt = this.now();
     await this.rt.start();
   }
-  /** The daemon is up (reconciling or running, not stopping or dead). */
+  /** The daemon runs (reconciling, running, or stopping gracefully: it still talks), not dead. */
   alive(): boolean {
-    return this.rt !== undefined && (this.rt.state === 'running' || this.rt.state === 'reconciling');
+    return this.rt !== undefined && (this.rt.state === 'running' || this.rt.state === 'reconciling' || this.rt.state === 'stopping');
   }
   /** Every resource of group gi runs here. */
   holds(gi = 0): boolean {
