@@ -10,7 +10,7 @@ import type { ClusterConfig } from '../config/types.js';
 import type { Level } from '../log/types.js';
 import { Membership, membershipConfigFrom } from '../membership/cluster.js';
 import type { Effect, MembershipEvent, MembershipStatus } from '../membership/types.js';
-import { blockedHere, failureLive, initPlan, planConfigFrom, stepPlan, type PlanConfig, type PlanEffect, type PlanEvent, type PlanState, type RscStatus, type StandbyWhich } from '../resources/plan.js';
+import { blockedHere, failureLive, initPlan, retryAt, planConfigFrom, stepPlan, type PlanConfig, type PlanEffect, type PlanEvent, type PlanState, type RscStatus, type StandbyWhich } from '../resources/plan.js';
 import { decideConfig, initDecide, stepDecide, type DecideEvent, type DecideState } from '../ipfail/decide.js';
 import { initPing, nextPingExpiry, pingCount, pingResult, pingTargetsFrom, type PingState } from '../ipfail/ping-nodes.js';
 import { str } from '../wire/fields.js';
@@ -98,6 +98,8 @@ export class NodeCore {
   readonly cfg: NodeCoreConfig;
   private readonly cluster: ClusterConfig;
   private ph: NodePhase = 'new';
+  /** SIGTERM came while the start-up reconcile ran: exit once it reports. */
+  private stopAfterReconcile = false;
   readonly membership: Membership;
   plan: PlanState;
   private decide: DecideState | null = null;
@@ -175,6 +177,11 @@ export class NodeCore {
         this.emit({ kind: 'reconcile' });
         return;
       case 'reconciled':
+        if (this.phase === 'stopping' && this.stopAfterReconcile) {
+          this.stopAfterReconcile = false;
+          this.finishShutdown(at);
+          return;
+        }
         if (this.phase !== 'reconciling') return;
         this.ph = 'running';
         this.mem({ kind: 'start', at });
@@ -441,9 +448,14 @@ export class NodeCore {
       return;
     }
     if (this.phase === 'new' || this.phase === 'reconciling') {
-      // Not joined yet: nothing held, nobody to tell.
+      // Not joined yet: nothing held, nobody to tell. But the start-up release of what an earlier
+      // run left behind may still be under way: exit only when it is done, or the group stays up
+      // on a stopped node (simulator seed 1027, 1s/3s off).
+      const busy = this.phase === 'reconciling';
       this.ph = 'stopping';
-      this.finishShutdown(at);
+      if (!busy) return this.finishShutdown(at);
+      this.stopAfterReconcile = true;
+      this.hardDeadlineAt = at + this.shutdownLimitMs();
       return;
     }
     this.ph = 'stopping';
@@ -471,6 +483,11 @@ export class NodeCore {
   /** A start of this group failed here and has not expired (auto_failback does not bring it back). */
   groupFailed(group: number): boolean {
     return failureLive(this.plan, group, this.lastAt);
+  }
+
+  /** When a failed start of this group may be retried here (0: none failed, or expired). */
+  groupRetryAt(group: number): number {
+    return this.groupFailed(group) ? retryAt(this.plan, group) : 0;
   }
 
   /** The start-failure policy keeps this group stopped here (too many failed starts). */

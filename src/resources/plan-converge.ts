@@ -14,7 +14,7 @@
 // FAILURE_TIMEOUT_MS (or when the daemon restarts: the counts live in memory). The peer learns our failures from `failed=` and
 // `blocked=` in our resource reports (a Heartbeat 3.0.6 peer ignores the two fields).
 import { blockedHere, failedMask, failureLive, FAILURE_TIMEOUT_MS, jobsIdle, log, nice, runsAny, sendResourcesHeld, type Ctx } from './plan-core.js';
-import { FOREIGN_RSC, LOCAL_RSC, type RscMask } from './plan-types.js';
+import { FOREIGN_RSC, LOCAL_RSC, type PlanState, type RscMask } from './plan-types.js';
 
 const BACKOFF_MS = 2000;
 const BACKOFF_MAX_MS = 30_000;
@@ -23,7 +23,7 @@ const BACKOFF_MAX_MS = 30_000;
 const cls = (mine: boolean): RscMask => (mine ? LOCAL_RSC : FOREIGN_RSC);
 const peerCls = (mine: boolean): RscMask => (mine ? FOREIGN_RSC : LOCAL_RSC);
 
-function backoff(fails: number): number {
+export function backoff(fails: number): number {
   return Math.min(BACKOFF_MAX_MS, BACKOFF_MS * 2 ** Math.max(0, fails - 1));
 }
 
@@ -72,9 +72,15 @@ export function converge(c: Ctx): boolean {
   return queued;
 }
 
+/** When the start-failure policy lets this node start the group again (0: no failure). */
+export function retryAt(s: Ctx['s'] | PlanState, g: number): number {
+  const n = s.fails[g] ?? 0;
+  return n === 0 ? 0 : (s.failAt[g] ?? 0) + backoff(n);
+}
+
 function retryDue(c: Ctx, g: number): boolean {
   const s = c.s;
-  const due = (s.failAt[g] ?? 0) + backoff(s.fails[g] ?? 0);
+  const due = retryAt(s, g);
   if (c.at >= due) return true;
   s.convergeAt = s.convergeAt === 0 ? due : Math.min(s.convergeAt, due);
   return false;

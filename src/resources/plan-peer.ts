@@ -56,6 +56,22 @@ function forgetPeerStart(c: Ctx): void {
   c.s.fastTakeAt = 0;
 }
 
+/**
+ * Not in Heartbeat: a takeover still queued behind another job (a hanging stop, say) is void once
+ * the peer is back: it may start its groups itself, and both would (simulator seed 1219, 200ms/1s
+ * off). The groups go to whoever the converge rules pick; the peer learns we do not hold them.
+ */
+function dropStaleTakeover(c: Ctx): void {
+  const s = c.s;
+  const before = s.queue.length;
+  s.queue = s.queue.filter((j) => j.kind !== 'mach-down');
+  if (s.queue.length === before) return;
+  log(c, 'info', `Takeover of ${s.cfg.peer}'s resource groups cancelled: ${s.cfg.peer} is back.`);
+  s.takeoverInProgress = false;
+  s.iHold = factClaims(s);
+  sendResourcesHeld(c, s.rstate === 'stable');
+}
+
 /** hb_rsc_recover_dead_resources(). */
 export function peerDead(c: Ctx): void {
   const s = c.s;
@@ -105,6 +121,7 @@ export function peerRestarted(c: Ctx): void {
   s.otherHolds = NO_RSC;
   s.otherStable = false;
   s.peerHasResources = false;
+  dropStaleTakeover(c);
   // Its start-up released whatever it still ran from before (reconcile on start), possibly our
   // addresses after a cut: the LAN may hold its MAC for them, so announce what we hold again.
   reannounceHeld(c);
@@ -147,6 +164,7 @@ export function peerAppeared(c: Ctx): void {
   const s = c.s;
   if (!nice(s) || s.shutdownInProgress || s.rstate === 'init') return;
   s.peerUp = true;
+  dropStaleTakeover(c);
   s.awaitPeerReport = true;
   s.iHold = factClaims(s);
   sendResourcesHeld(c, s.rstate === 'stable', QUERY);

@@ -124,6 +124,12 @@ export function askForResources(c: Ctx, f: Map<string, string>, fromMe: boolean)
         s.iHold = (s.iHold | rup) as RscMask;
       } else {
         log(c, 'info', `Other node completed standby takeover of ${word(rtype)} resources.`);
+        // Not in Heartbeat: its report from before it took them would make the groups look unheld
+        // here (simulator seed 1034, 200ms/1s on), and 'done' does not say whether its starts
+        // worked (seed 85, 1s/3s on). The full report it sends right after 'done' says both; on
+        // two media that report may have overtaken this 'done' already.
+        const seq = parseInt(f.get('seq') ?? '', 16);
+        if (!(seq > 0 && seq < s.peerRscSeq)) s.awaitPeerReport = true;
       }
       sendResourcesHeld(c, true);
       break;

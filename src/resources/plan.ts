@@ -17,7 +17,7 @@
 //   after ours, to get the report that proof needs. A real Heartbeat peer answers it as usual and
 //   takes its own groups when it sees our isstable=1 report, so both sides skip the 10 s.
 import { converge } from './plan-converge.js';
-import { announce, log, nice, reqOurResources, rscStatusOf, send, sendResourcesHeld, type Ctx, type MutState } from './plan-core.js';
+import { announce, log, nice, reqOurResources, rscStatusOf, runsAny, send, sendResourcesHeld, type Ctx, type MutState } from './plan-core.js';
 import { onGroupDone, pump } from './plan-jobs.js';
 import { QUERY, giveupResources, ipRequest, ipRequestResp, partitionReturn, peerAppeared, peerDead, peerRestarted, shutdone } from './plan-peer.js';
 import { adminStandby, askForResources, checkStandbyTimer, peerTakeover, performAutoFailback } from './plan-standby.js';
@@ -264,6 +264,10 @@ function processResources(c: Ctx, type: 'starting' | 'resource', f: Map<string, 
   // Remembered even in INIT, where Heartbeat only logs it (s1: bravo got alpha's 'starting' before its own comm-up).
   if (type === STARTING && !fromMe && s.rstate !== 'stable' && s.rstate !== 'shutdown') s.peerStarting = true;
   if (type === STARTING && !fromMe) {
+    // Overtaken on another medium by a report sent after it, it would mark the peer unstable
+    // again for good (simulator seed 1271, 1s/3s on: no failback).
+    const sq = parseInt(f.get('seq') ?? '', 16);
+    if (Number.isFinite(sq) && sq > 0 && sq < s.peerRscSeq) return;
     if (s.rstate === 'starting') {
       newr = 'bothstarting';
       s.foreignDone = true;
@@ -309,8 +313,15 @@ function processResources(c: Ctx, type: 'starting' | 'resource', f: Map<string, 
       log(c, 'info', `resource message received in state ${stateNo(s.rstate)}`);
       return;
     }
+    const claimedBefore = s.otherHolds;
     if (!fromMe) newr = peerResource(c, f, n, full, newr);
     else ownResource(c, f.get('info'), n, full, (r) => (newr = r));
+    // Not in Heartbeat: the peer claims groups that we prefer and run (it took them while it could
+    // not hear us). Our report is what makes it let go; under heavy loss the one it asked for may
+    // be lost, so a new such claim gets one more (simulator seed 1129, 1s/3s on, 50 % loss). Only
+    // a new one: two nodes that each prefer a group the other holds would answer each other forever.
+    const newClaim = (n & ~claimedBefore & FOREIGN_RSC) !== 0;
+    if (!fromMe && s.rstate === 'stable' && f.get('info') !== QUERY && newClaim && runsAny(s, LOCAL_RSC)) sendResourcesHeld(c, true);
   }
   s.rstate = newr;
   if (s.rstate === 'rscrcvd' && s.rscrcvdDeadline === 0) s.rscrcvdDeadline = c.at + s.cfg.rscrcvdDelayMs;
@@ -431,3 +442,4 @@ function audit(c: Ctx): void {
 
 /** The start-failure policy's view for the node core and the simulator. */
 export { blockedHere, failureLive } from './plan-core.js';
+export { retryAt } from './plan-converge.js';

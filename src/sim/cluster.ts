@@ -88,8 +88,8 @@ export interface SimObserver {
   /** After every step of the simulation (one event carried out). */
   afterStep?(sim: SimCluster): void;
   onLog?(line: SimLogLine): void;
-  /** An injected script fault took effect (it may have been armed long before). */
-  onInjected?(text: string): void;
+  /** An injected script fault took effect (it may have been armed long before); lasts forMs. */
+  onInjected?(text: string, forMs: number): void;
 }
 
 export class SimCluster {
@@ -187,6 +187,13 @@ export class SimCluster {
     });
   }
 
+  /** The machine goes down: the daemon and everything it ran (a crash leaves the addresses up). */
+  powerOff(i: number): void {
+    const n = this.nodes[i] as SimNode;
+    this.crash(i);
+    n.truth.fill('stopped');
+  }
+
   /** SIGSTOP for ms, then SIGCONT. */
   pause(i: number, ms: number): void {
     const n = this.nodes[i] as SimNode;
@@ -256,7 +263,11 @@ export class SimCluster {
       this.carry(value);
       this.observer.afterStep?.(this);
     }
-    this.now = Math.max(this.now, until);
+    // Time passes even when nothing happens (a daemon that went quiet): the checks see it too.
+    if (until > this.now) {
+      this.now = until;
+      this.observer.afterStep?.(this);
+    }
   }
 
   private carry(it: QItem): void {
@@ -377,7 +388,7 @@ export class SimCluster {
         if (r === group.resources[count - 1] && (n.failStarts[g] ?? 0) > 0) {
           n.failStarts[g] = (n.failStarts[g] ?? 1) - 1;
           failed = r.spec;
-          this.observer.onInjected?.(`start of ${r.spec} fails on ${n.name} (injected)`);
+          this.observer.onInjected?.(`start of ${r.spec} fails on ${n.name} (injected)`, 0);
           t += (count - 1) * this.pick(this.scripts.stopMs);
         }
       }
@@ -388,7 +399,7 @@ export class SimCluster {
       for (let k = 0; k < count; k++) t += this.pick(this.scripts.stopMs);
       const hang = n.hangStop[g] ?? 0;
       n.hangStop[g] = 0;
-      if (hang > 0) this.observer.onInjected?.(`stop of group ${g} hangs ${Math.round(hang)} ms on ${n.name} (injected)`);
+      if (hang > 0) this.observer.onInjected?.(`stop of group ${g} hangs ${Math.round(hang)} ms on ${n.name} (injected)`, hang);
       this.q.push(this.now + t + hang, { kind: 'op-done', node: i, inc: n.inc, group: g, op, ok: true });
     }
   }

@@ -279,7 +279,8 @@ export interface ScriptStep {
 
 /**
  * A what-if script: steps separated by `;` or new lines, each `WHO WHAT at TIME [for TIME]`:
- *   node1 dies at 10s [for 5s]        kill -9 (restarted after `for`, if given)
+ *   node1 dies at 10s [for 5s]        the machine goes down (back after `for`, if given)
+ *   node1 crashes at 10s [for 5s]     kill -9 of the daemon; what it started stays up
  *   node1 stops at 10s [for 5s]       heartbeat stop (started again after `for`)
  *   node1 starts at 3s                start a node that is not running
  *   node1 freezes at 10s for 2s       SIGSTOP
@@ -315,7 +316,8 @@ export function parseWhatIf(text: string, nodes: readonly string[], links: reado
         case 'dies':
         case 'crashes':
           return push((sim) => {
-            sim.crash(i(sim));
+            if (verb === 'dies') sim.powerOff(i(sim));
+            else sim.crash(i(sim));
             if (dur !== undefined) sim.at(sim.now + dur, () => sim.start(i(sim)));
           });
         case 'stops':
@@ -339,7 +341,7 @@ export function parseWhatIf(text: string, nodes: readonly string[], links: reado
         case 'fails start':
           return push((sim) => sim.nodes[i(sim)]?.cfg.groups.forEach((_, g) => sim.failNextStart(i(sim), g)));
         default:
-          throw new Error(`${where}: unknown action [${verb}] for a node (dies, stops, starts, freezes, standby, takeover, isolated, fails start)`);
+          throw new Error(`${where}: unknown action [${verb}] for a node (dies, crashes, stops, starts, freezes, standby, takeover, isolated, fails start)`);
       }
     }
     const li = links.indexOf(who);

@@ -59,15 +59,22 @@ export class Invariants {
     this.prevHolders = groups.map(() => []);
   }
 
-  /** The fault plan acted (routine: a graceful stop, start, standby or takeover). */
-  fault(routine: boolean): void {
-    this.lastFaultAt = this.sim.now;
+  /** The fault plan acted (routine: a graceful stop, start, standby or takeover), for forMs. */
+  fault(routine: boolean, forMs = 0): void {
+    this.lastFaultAt = Math.max(this.lastFaultAt, this.sim.now + forMs);
     if (!routine) this.routineOnly = false;
     for (const t of this.g) t.movesSinceQuiet = 0;
   }
 
   /** Quiet long enough that every fault has settled: routine-only tracking starts again. */
   settled(): void {
+    // A script fault armed long before may have fired since the plan scheduled this (a stop
+    // hanging 20 s): quiet means settleMs after the last fault has ended.
+    const quietAt = this.lastFaultAt + this.bounds.settleMs;
+    if (this.sim.now < quietAt) {
+      this.sim.at(quietAt, () => this.settled());
+      return;
+    }
     this.routineOnly = true;
   }
 
@@ -141,7 +148,10 @@ export class Invariants {
       if (serving.length === 0 && !moving && capable.length > 0 && !blocked) {
         t.unheldSince ??= now;
         const since = Math.max(t.unheldSince, this.capableChangedAt);
-        const bound = young ? this.bounds.settleMs : this.bounds.takeoverMs;
+        let bound = young ? this.bounds.settleMs : this.bounds.takeoverMs;
+        // A failed start is retried after the policy's back-off (README: failed starts), not at once.
+        const retry = Math.max(0, ...capable.map((i) => sim.nodes[i]?.core?.groupRetryAt(gi) ?? 0));
+        if (retry > 0) bound = Math.max(bound, retry + this.bounds.takeoverMs - since);
         if (now - since > bound) {
           this.flag({ at: now, rule: 'unheld', group: gi, text: `nobody serves group ${gi} for ${Math.round(now - since)} ms (bound ${bound} ms) although ${capable.map((i) => sim.nodes[i]?.name).join(', ')} could` });
         }

@@ -3,7 +3,7 @@
 // faults that still show the same rule broken, and replayed with the printed command.
 import type { ClusterConfig } from '../config/types.js';
 import { SimCluster, type SimLogLine } from './cluster.js';
-import { applyFault, faultSpan, randomFault, type Fault, type ScriptStep } from './faults.js';
+import { ROUTINE, applyFault, faultSpan, randomFault, type Fault, type ScriptStep } from './faults.js';
 import { boundsFor, Invariants, type Violation } from './invariants.js';
 import { Rng } from './rng.js';
 
@@ -52,8 +52,8 @@ export function runSim(o: RunOptions): RunResult {
   const keepTrace = o.keepTrace ?? false;
   let stop = false;
   const holders: string[] = first.groups.map(() => '');
-  const act = (text: string, routine: boolean): void => {
-    inv.fault(routine);
+  const act = (text: string, routine: boolean, forMs = 0): void => {
+    inv.fault(routine, forMs);
     if (keepTrace) trace.push({ at: sim.now, node: '', kind: 'fault', text });
   };
   sim.observer = {
@@ -78,7 +78,7 @@ export function runSim(o: RunOptions): RunResult {
         if (o.stopAtFirst) stop = true;
       }
     },
-    onInjected: (text) => act(text, false),
+    onInjected: (text, forMs) => act(text, false, forMs),
     onLog: (l: SimLogLine) => {
       inv.onLog(l);
       if (keepTrace) trace.push({ at: l.at, node: l.node, kind: 'log', text: `${l.level}: ${l.text}` });
@@ -116,6 +116,8 @@ export function runSim(o: RunOptions): RunResult {
     chosen.forEach((f, k) => {
       const next = chosen[k + 1];
       applyFault(sim, f, act);
+      // The fault lasts its whole span (a cut, a loss, a pause): not quiet before it is over.
+      sim.at(f.at, () => inv.fault(ROUTINE.has(f.kind), faultSpan(f, 0)));
       // Quiet until the next fault: the failback rule and routine-only tracking apply again.
       const quietAt = f.at + faultSpan(f, bounds.settleMs);
       if (next === undefined || next.at > quietAt) {
