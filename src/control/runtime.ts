@@ -14,6 +14,7 @@ import { Pinger, systemPing } from '../ipfail/pinger.js';
 import { NodeCore, type NodeAction, type NodeEvent } from '../node/core.js';
 import { receiveDatagram } from '../wire/receive.js';
 import { getBinary, get } from '../wire/fields.js';
+import type { TableSizes } from './memory.js';
 import { loadAndBumpIdentity } from './persist-state.js';
 import { defaultRunner, reannounceGroup, reconcileGroups, runGroup } from './runtime-groups.js';
 import { createMedia, Outbox, type OutboxStamp } from './runtime-send.js';
@@ -56,7 +57,7 @@ export class Runtime {
     this.done = new Promise((r) => (this.exitResolve = r));
     this.initialPlan = initPlan({ ...planConfigFrom(this.cfg, deps.pid ?? process.pid), ...(deps.planTuning ?? {}) });
     const hosts = [...new Set(pingTargetsFrom(this.cfg.haCf).flatMap((t) => t.hosts))];
-    this.pinger = new Pinger(hosts, this.cfg.haCf.keepaliveMs, deps.probe ?? systemPing, (host, up) => this.push({ kind: 'ping', host, up }));
+    this.pinger = new Pinger(hosts, this.cfg.haCf.keepaliveMs, deps.probe ?? systemPing, (host, up) => this.push({ kind: 'ping', host, up }), undefined, this.clock);
     this.runner = deps.runner ?? defaultRunner(this.cfg, deps, this.log);
     this.outbox = new Outbox(this.cfg, this.clock, deps.loadavg);
   }
@@ -270,6 +271,19 @@ export class Runtime {
 
   rscstatus(): RscStatus {
     return this.plan.lastStatus;
+  }
+
+  /** Entries in the node's tables (memory.ts); recorder and control-socket counts come from the daemon. */
+  tableSizes(): Omit<TableSizes, 'recorderLines' | 'controlClients'> {
+    const m = this.core?.membership.tableSizes() ?? { nodes: 0, resentAt: 0, dropWindows: 0, peers: [] };
+    return {
+      ...m,
+      rexmitHistory: this.outbox.historySize,
+      peerUuids: this.outbox.peerUuids.size,
+      eventQueue: this.queue.length,
+      planQueue: this.plan.queue.length,
+      startFailures: this.lastStartFailure.size,
+    };
   }
 
   /** The start-failure policy's view of group i here; null when no failed start of it is live. */
