@@ -17,7 +17,7 @@
 //   after ours, to get the report that proof needs. A real Heartbeat peer answers it as usual and
 //   takes its own groups when it sees our isstable=1 report, so both sides skip the 10 s.
 import { converge } from './plan-converge.js';
-import { announce, log, nice, reqOurResources, rscStatusOf, runsAny, send, sendResourcesHeld, type Ctx, type MutState } from './plan-core.js';
+import { announce, log, nice, reannounceHeld, reqOurResources, rscStatusOf, runsAny, send, sendResourcesHeld, type Ctx, type MutState } from './plan-core.js';
 import { onGroupDone, pump } from './plan-jobs.js';
 import { QUERY, giveupResources, ipRequest, ipRequestResp, partitionReturn, peerAppeared, peerDead, peerRestarted, shutdone } from './plan-peer.js';
 import { adminStandby, askForResources, checkStandbyTimer, peerTakeover, performAutoFailback } from './plan-standby.js';
@@ -293,7 +293,13 @@ function processResources(c: Ctx, type: 'starting' | 'resource', f: Map<string, 
     // Two media can swap two reports (the membership layer delivers a late one when it fills the
     // gap): a report older than the newest one seen would undo it (simulator seed 1, 200ms/1s).
     // A peer that healed a partition asks what we run: answer even if the report itself is stale.
-    if (f.get('info') === QUERY && s.rstate !== 'init') sendResourcesHeld(c, s.rstate === 'stable');
+    // It had declared us dead, so it may have started our groups meanwhile, perhaps only for a
+    // moment (a failed start rolled back), and its announce moved the LAN's ARP entries: announce
+    // what we hold (simulator seed 2088, 1s/3s off: we never saw the partition ourselves).
+    if (f.get('info') === QUERY && s.rstate !== 'init') {
+      sendResourcesHeld(c, s.rstate === 'stable');
+      reannounceHeld(c);
+    }
     const sq = parseInt(f.get('seq') ?? '', 16);
     if (Number.isFinite(sq) && sq > 0) {
       if (sq < s.peerRscSeq) return;
