@@ -25,6 +25,8 @@ export interface SeqTrack {
    * status could "return" a dead node); we keep it and refuse seqs at or below it. Deliberate difference.
    */
   floorSeq: number | null;
+  /** Generation of the messages heard before the first status (0: none). */
+  earlyGen: number;
   /** Missing seq -> when to send (again) its NS_rexmit. */
   missing: Map<number, number>;
   /** seq % 10 that triggers an NS_ackmsg, drawn once per peer. */
@@ -32,7 +34,7 @@ export interface SeqTrack {
 }
 
 export function newTrack(rng: () => number): SeqTrack {
-  return { generation: 0, lastSeq: null, floorSeq: null, missing: new Map(), ackTrigger: Math.floor(rng() * ACK_DIV) % ACK_DIV };
+  return { generation: 0, lastSeq: null, floorSeq: null, earlyGen: 0, missing: new Map(), ackTrigger: Math.floor(rng() * ACK_DIV) % ACK_DIV };
 }
 
 /** Forget sequence state, keeping the generation and a replay floor (after a death). */
@@ -61,6 +63,12 @@ export interface SeqInput {
 }
 
 export function checkSeq(t: SeqTrack, m: SeqInput, logs: LogLine[]): SeqVerdict {
+  // Before its first status, a node's resource messages are tracked under their own generation.
+  if (t.generation === 0 && !m.isStatus && m.gen !== t.earlyGen) {
+    t.earlyGen = m.gen;
+    t.lastSeq = null;
+    t.missing.clear();
+  }
   if (m.gen < t.generation) return { action: 'replay', gen: m.gen, curgen: t.generation };
   let restart = false;
   let partition = false;
@@ -75,9 +83,14 @@ export function checkSeq(t: SeqTrack, m: SeqInput, logs: LogLine[]): SeqVerdict 
       partition = true;
     } else if (m.gen > t.generation) {
       restart = t.generation > 0;
-      t.lastSeq = null;
-      t.floorSeq = null;
-      t.missing.clear();
+      // The first status of the generation we already track keeps the track: a reset would
+      // forget a gap seen in its resource messages (a lost standby 'done' never asked again:
+      // simulator seed 11769, 200ms/1s on).
+      if (restart || m.gen !== t.earlyGen) {
+        t.lastSeq = null;
+        t.floorSeq = null;
+        t.missing.clear();
+      }
       t.generation = m.gen;
     }
   }

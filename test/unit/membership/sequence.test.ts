@@ -140,6 +140,16 @@ describe('membership: generations', () => {
     expect(logs(run([rx(status(16), 'eth1', 15030)]))).to.deep.equal(['info: Link bravo:eth1 up.']);
   });
 
+  it('a node first heard by a resource message keeps its gaps when its first status comes (sim seed 11769)', () => {
+    const { run } = cluster();
+    run([rx(ping(), PING, 50), rx(other('resource', 40, { rsc_hold: 'all', isstable: '1' }), 'eth0', 100)]);
+    const first = run([rx(status(42), 'eth0', 200)]);
+    expect(logs(first)).to.include('WARN: 1 lost packet(s) for [bravo] [40:42]');
+    expect(logs(first)).to.not.include('info: Heartbeat restart on node bravo');
+    const ask = sends(run([at(500)])).filter((x) => x.t === 'NS_rexmit').map((x) => [x.f.firstseq, x.f.lastseq]);
+    expect(ask).to.deep.equal([['41', '41']]);
+  });
+
   it('a dead node returning with a resource message ahead of its status: returned by the status, the message asked again (sim seed 125)', () => {
     const { run, core } = upCluster();
     run([rx(status(2), 'eth0', 1000), rx(status(2), 'eth1', 1000)]);
