@@ -17,7 +17,7 @@
 //   after ours, to get the report that proof needs. A real Heartbeat peer answers it as usual and
 //   takes its own groups when it sees our isstable=1 report, so both sides skip the 10 s.
 import { converge } from './plan-converge.js';
-import { announce, log, nice, reqOurResources, rscStatusOf, runsAny, send, sendResourcesHeld, type Ctx, type MutState } from './plan-core.js';
+import { announce, log, nice, reqOurResources, rscStatusOf, send, sendResourcesHeld, type Ctx, type MutState } from './plan-core.js';
 import { onGroupDone, pump } from './plan-jobs.js';
 import { QUERY, giveupResources, ipRequest, ipRequestResp, partitionReturn, peerAppeared, peerDead, peerRestarted, shutdone } from './plan-peer.js';
 import { adminStandby, askForResources, checkStandbyTimer, peerTakeover, performAutoFailback } from './plan-standby.js';
@@ -293,7 +293,16 @@ function processResources(c: Ctx, type: 'starting' | 'resource', f: Map<string, 
     // Two media can swap two reports (the membership layer delivers a late one when it fills the
     // gap): a report older than the newest one seen would undo it (simulator seed 1, 200ms/1s).
     // A peer that healed a partition asks what we run: answer even if the report itself is stale.
-    if (f.get('info') === QUERY && s.rstate !== 'init') sendResourcesHeld(c, s.rstate === 'stable');
+    if (f.get('info') === QUERY && s.rstate !== 'init') {
+      // It declared us dead, so a standby handshake of ours is void there: it would hold our
+      // converge back until the reply timeout (simulator seed 10993: a one-way cut ate our request).
+      if (s.standby !== 'not' && !s.shutdownInProgress) {
+        log(c, 'info', 'Cancelling pending standby operation');
+        s.standby = 'not';
+        s.standbyDeadline = 0;
+      }
+      sendResourcesHeld(c, s.rstate === 'stable');
+    }
     const sq = parseInt(f.get('seq') ?? '', 16);
     if (Number.isFinite(sq) && sq > 0) {
       if (sq < s.peerRscSeq) return;
@@ -313,20 +322,13 @@ function processResources(c: Ctx, type: 'starting' | 'resource', f: Map<string, 
       log(c, 'info', `resource message received in state ${stateNo(s.rstate)}`);
       return;
     }
-    const claimedBefore = s.otherHolds;
     if (!fromMe) newr = peerResource(c, f, n, full, newr);
     else ownResource(c, f.get('info'), n, full, (r) => (newr = r));
-    // Not in Heartbeat: the peer claims groups that we prefer and run (it took them while it could
-    // not hear us). Our report is what makes it let go; under heavy loss the one it asked for may
-    // be lost, so a new such claim gets one more (simulator seed 1129, 1s/3s on, 50 % loss). Only
-    // a new one: two nodes that each prefer a group the other holds would answer each other forever.
-    const newClaim = (n & ~claimedBefore & FOREIGN_RSC) !== 0;
     // A peer that asks what we run had declared us dead: it may have started our groups meanwhile,
     // perhaps only for a moment (a failed start rolled back), and its announce moved the LAN's ARP
     // entries. Announce what we hold and it does not claim (simulator seed 2088, 1s/3s off: we never
     // saw the partition ourselves); what it still claims is announced when it lets go.
     if (!fromMe && f.get('info') === QUERY) reannounceUnclaimed(c);
-    if (!fromMe && s.rstate === 'stable' && f.get('info') !== QUERY && newClaim && runsAny(s, LOCAL_RSC)) sendResourcesHeld(c, true);
   }
   s.rstate = newr;
   if (s.rstate === 'rscrcvd' && s.rscrcvdDeadline === 0) s.rscrcvdDeadline = c.at + s.cfg.rscrcvdDelayMs;

@@ -241,6 +241,20 @@ export class SimCluster {
     return (this.nodes[i] as SimNode).pausedUntil > this.now;
   }
   /** Both daemons run, neither is frozen, and some medium carries datagrams both ways. */
+  /** Some medium carries every datagram both ways (no loss fault on it). */
+  cleanLink(a: number, b: number): boolean {
+    const ab = this.links[a]?.[b];
+    const ba = this.links[b]?.[a];
+    return !!ab && !!ba && ab.some((l, k) => l.loss === 0 && ba[k]?.loss === 0);
+  }
+
+  /** Node a's membership has node b alive. */
+  seesUp(a: number, b: number): boolean {
+    const name = this.nodes[b]?.name;
+    const st = this.nodes[a]?.core?.membershipStatus()?.nodes.find((n) => n.name === name)?.status;
+    return st === 'active' || st === 'up';
+  }
+
   canTalk(a: number, b: number): boolean {
     if (!this.running(a) || !this.running(b) || this.paused(a) || this.paused(b)) return false;
     const ab = this.links[a]?.[b];

@@ -134,8 +134,14 @@ export class Invariants {
       // Exclusivity while the two can talk. A node whose stop of the group is under way is letting
       // go (a hanging stop script is bounded by the stop timeout, not by this rule).
       const keeping = holders.filter((i) => sim.nodes[i]?.truth[gi] !== 'stopping' || !sim.nodes[i]?.core);
+      // On lossy media (20 %, 50 % loss) a node may rightly declare the other dead: the pair
+      // counts as talking there once each has the other alive again; on clean media, always.
       let talking = false;
-      for (const a of keeping) for (const b of keeping) if (a < b && sim.canTalk(a, b)) talking = true;
+      for (const a of keeping) {
+        for (const b of keeping) {
+          if (a < b && sim.canTalk(a, b) && (sim.cleanLink(a, b) || (sim.seesUp(a, b) && sim.seesUp(b, a)))) talking = true;
+        }
+      }
       if (keeping.length >= 2 && talking) {
         t.dualSince ??= now;
         if (now - t.dualSince > this.bounds.dualMs) {
