@@ -74,7 +74,17 @@ export class Outbox {
     if (seq !== undefined && seq > 0) {
       this.history.set(seq, { net, classic });
       this.history.delete(seq - HISTORY);
+      // By count too (oldest first, a Map keeps insertion order): seqs that skip must not leak.
+      for (const k of this.history.keys()) {
+        if (this.history.size <= HISTORY) break;
+        this.history.delete(k);
+      }
     }
+  }
+
+  /** Messages kept for NS_rexmit answers (at most HISTORY). */
+  get historySize(): number {
+    return this.history.size;
   }
 
   private currentLoadavg(): string {

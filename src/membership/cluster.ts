@@ -49,6 +49,13 @@ export class Membership {
     return out.effects;
   }
 
+  /** How many entries each of the core's tables holds (`heartbeat status --json`, the soak, the guard test). */
+  tableSizes(): { nodes: number; resentAt: number; dropWindows: number; peers: { name: string; links: number; missing: number }[] } {
+    const s = this.s;
+    const peers = [...s.nodes.values()].map((n) => ({ name: n.name, links: n.links.size, missing: n.track.missing.size }));
+    return { nodes: s.nodes.size, resentAt: s.resentAt.size, dropWindows: s.drops.size, peers };
+  }
+
   /** A read-only snapshot for `heartbeat status`, cl_status and the control socket. */
   status(): MembershipStatus {
     const s = this.s;

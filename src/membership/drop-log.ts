@@ -5,7 +5,8 @@ import type { Level } from '../log/types.js';
 
 export const DROP_LOG_WINDOW_MS = 60_000;
 /** Beyond this many tracked (source, reason) pairs, new sources share one '*' entry per reason. */
-const MAX_KEYS = 256;
+export const DROP_LOG_MAX_KEYS = 256;
+const MAX_KEYS = DROP_LOG_MAX_KEYS;
 
 interface Window {
   readonly reason: string;
@@ -22,6 +23,11 @@ export interface LogLine {
 export class DropLog {
   readonly counts: Record<string, number> = {};
   private readonly windows = new Map<string, Window>();
+
+  /** Windows kept now: at most MAX_KEYS, plus one shared '*' window per reason. */
+  get size(): number {
+    return this.windows.size;
+  }
 
   /** Count one drop; returns the lines to log now (possibly none). */
   drop(reason: string, source: string, level: Level, text: string, at: number): LogLine[] {

@@ -141,10 +141,17 @@ function ownPacket(s: CoreState, out: Out, link: string): void {
   setLinkStatus(out, s.cfg.thisNode, { name: link, status: 'init' }, 'up');
 }
 
+/** Nodes autojoin may add beyond those of ha.cf (memory.ts TABLE_BOUNDS.autojoinedNodes). */
+export const MAX_AUTOJOINED = 256;
+
 function lookupNode(s: CoreState, out: Out, from: string, type: string, at: number): NodeState | undefined {
   const known = s.nodes.get(from);
   if (known) return known;
-  if (s.cfg.autojoin !== 'none' && type !== NS_ST && /^[a-z0-9][a-z0-9._-]{0,63}$/i.test(from)) {
+  // Bounded: an authenticated sender inventing names must not grow the node table for ever
+  // (Heartbeat's node table has a fixed size too). Beyond the bound, new names are refused.
+  const configured = s.cfg.nodes.filter((n) => n !== s.cfg.thisNode).length + s.cfg.pingNodes.length;
+  const room = s.nodes.size < configured + MAX_AUTOJOINED;
+  if (s.cfg.autojoin !== 'none' && room && type !== NS_ST && /^[a-z0-9][a-z0-9._-]{0,63}$/i.test(from)) {
     const n = newNode(s, from, 'normal', at);
     s.nodes.set(from, n);
     out.log('info', `Adding new node [${from}] to configuration (autojoin).`);
