@@ -186,7 +186,13 @@ async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec:
     if (deps.realtime && config.haCf.realtime !== false) deps.realtime(log, pid, config.haCf.rtprio);
     try {
       await rt.start();
-      ctl = await listenControl(cl.ctlSocket, controlHandler(rt, { dump: () => dumpCommand('heartbeat dump') }), { log });
+      const daemonTables = () =>
+        new Promise<{ recorderLines: number; controlClients: number }>((resolve) => {
+          const recorderLines = rec?.size ?? 0;
+          if (ctl === null) return resolve({ recorderLines, controlClients: 0 });
+          ctl.getConnections((err, n) => resolve({ recorderLines, controlClients: err ? -1 : n }));
+        });
+      ctl = await listenControl(cl.ctlSocket, controlHandler(rt, { dump: () => dumpCommand('heartbeat dump') }, daemonTables), { log });
       respawner = startClients(config, log, clock, cl);
     } catch (e) {
       const message = (e as Error).message;

@@ -4,6 +4,7 @@ import type { HaCf } from '../config/types.js';
 import { FOREIGN_RSC, LOCAL_RSC, type StandbyWhich } from '../resources/plan-types.js';
 import { clStatus } from './cl-status.js';
 import type { ControlReply, ControlRequest } from './control-socket.js';
+import { memoryLine, memoryView, type MemoryView, type TableSizes } from './memory.js';
 import type { Runtime } from './runtime.js';
 import type { GroupFailureView, GroupView, NodeView, StatusView } from './status-view.js';
 import { MIGRATION_THRESHOLD } from '../resources/plan-core.js';
@@ -130,9 +131,21 @@ function parseWhich(args: readonly string[]): StandbyWhich | null {
   return (WHICH as readonly string[]).includes(w) ? (w as StandbyWhich) : null;
 }
 
+/** What the daemon adds to the runtime's tables: its recorder and its control socket. */
+export type DaemonTables = () => Promise<Pick<TableSizes, 'recorderLines' | 'controlClients'>> | Pick<TableSizes, 'recorderLines' | 'controlClients'>;
+
+async function memoryOf(rt: Runtime, daemon: DaemonTables | undefined, gc: boolean): Promise<MemoryView> {
+  const d = daemon ? await daemon() : { recorderLines: 0, controlClients: 0 };
+  return memoryView({ ...rt.tableSizes(), ...d }, gc);
+}
+
 /** The control socket's commands, served from the runtime. */
-export function controlHandler(rt: Runtime, extra: Record<string, (req: ControlRequest) => ControlReply | Promise<ControlReply>> = {}) {
-  return (req: ControlRequest): ControlReply | Promise<ControlReply> => {
+export function controlHandler(
+  rt: Runtime,
+  extra: Record<string, (req: ControlRequest) => ControlReply | Promise<ControlReply>> = {},
+  daemonTables?: DaemonTables,
+) {
+  return async (req: ControlRequest): Promise<ControlReply> => {
     switch (req.cmd) {
       case 'cl_status':
         return clStatus(buildView(rt), req.args);
@@ -148,7 +161,13 @@ export function controlHandler(rt: Runtime, extra: Record<string, (req: ControlR
       }
       case 'status': {
         const v = buildView(rt);
-        return { out: renderStatus(v), err: '', code: 0, data: v };
+        const memory = await memoryOf(rt, daemonTables, false);
+        return { out: `${renderStatus(v)}${memoryLine(memory)}\n`, err: '', code: 0, data: { ...v, memory } };
+      }
+      case 'memory': {
+        // `memory gc`: a full collection first, so heapUsed is what is retained (the soak's figure).
+        const memory = await memoryOf(rt, daemonTables, req.args[0] === 'gc');
+        return { out: `${memoryLine(memory)}\n`, err: '', code: 0, data: memory };
       }
       default: {
         const h = extra[req.cmd];
