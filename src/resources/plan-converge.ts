@@ -31,17 +31,22 @@ export function backoff(fails: number): number {
 export function converge(c: Ctx): boolean {
   const s = c.s;
   s.convergeAt = 0;
-  if (!nice(s) || !jobsIdle(s) || s.shutdownInProgress || s.standby !== 'not' || s.takeoverInProgress) return false;
+  // Our own standby request still unanswered ('me'): letting go of what the peer prefers and runs
+  // is what we asked for anyway, and the answer may never come (a one-way cut ate the request:
+  // simulator seed 10993); everything else waits for the handshake.
+  const asking = s.standby === 'me';
+  if (!nice(s) || !jobsIdle(s) || s.shutdownInProgress || (s.standby !== 'not' && !asking) || s.takeoverInProgress) return false;
   if (s.rstate !== 'stable') return false;
-  correctClaims(c);
+  if (!asking) correctClaims(c);
   const me = s.cfg.thisNode;
   const groups = s.cfg.groups;
   if (s.peerUp) {
-    if (!s.otherStable || s.awaitPeerReport) return false;
+    if ((!s.otherStable && !asking) || s.awaitPeerReport) return false;
     if (runsAny(s, FOREIGN_RSC) && (s.otherHolds & LOCAL_RSC) !== 0) {
       s.queue.push({ kind: 'yield', set: FOREIGN_RSC });
       return true;
     }
+    if (asking) return false;
     let queued = false;
     groups.forEach((g, i) => {
       const mine = g.node === me;
@@ -59,11 +64,15 @@ export function converge(c: Ctx): boolean {
     if (queued) s.iHold = claimsAfterTakes(c);
     return queued;
   }
-  // Alone: everything is ours to hold; retry what failed, after its back-off.
+  // Alone: everything is ours to hold; retry what failed, after its back-off. A group that is
+  // simply not running (the peer died while we were still letting go of it: simulator seed 20873)
+  // is started at once.
   let queued = false;
   groups.forEach((g, i) => {
-    if (s.groups[i] !== 'no' || !failureLive(s, i, c.at) || blockedHere(s, i, c.at) || !retryDue(c, i)) return;
-    log(c, 'info', `Retrying resource group ${g.key} (start failed ${s.fails[i]} time(s) here; no other node can hold it).`);
+    if (s.groups[i] !== 'no' || blockedHere(s, i, c.at)) return;
+    if (!failureLive(s, i, c.at)) log(c, 'info', `Resource group ${g.key} is held by no live node: starting it here.`);
+    else if (retryDue(c, i)) log(c, 'info', `Retrying resource group ${g.key} (start failed ${s.fails[i]} time(s) here; no other node can hold it).`);
+    else return;
     s.queue.push({ kind: 'take', group: i });
     queued = true;
   });

@@ -293,16 +293,7 @@ function processResources(c: Ctx, type: 'starting' | 'resource', f: Map<string, 
     // Two media can swap two reports (the membership layer delivers a late one when it fills the
     // gap): a report older than the newest one seen would undo it (simulator seed 1, 200ms/1s).
     // A peer that healed a partition asks what we run: answer even if the report itself is stale.
-    if (f.get('info') === QUERY && s.rstate !== 'init') {
-      // It declared us dead, so a standby handshake of ours is void there: it would hold our
-      // converge back until the reply timeout (simulator seed 10993: a one-way cut ate our request).
-      if (s.standby !== 'not' && !s.shutdownInProgress) {
-        log(c, 'info', 'Cancelling pending standby operation');
-        s.standby = 'not';
-        s.standbyDeadline = 0;
-      }
-      sendResourcesHeld(c, s.rstate === 'stable');
-    }
+    if (f.get('info') === QUERY && s.rstate !== 'init') sendResourcesHeld(c, s.rstate === 'stable');
     const sq = parseInt(f.get('seq') ?? '', 16);
     if (Number.isFinite(sq) && sq > 0) {
       if (sq < s.peerRscSeq) return;

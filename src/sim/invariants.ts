@@ -35,6 +35,7 @@ interface GroupTrack {
   staleSince: number | null;
   /** When a node other than the sole one last stopped holding (its VIP may still be in ARP caches). */
   lastOtherRelease: number;
+  releasedBy: number | null;
   movesSinceQuiet: number;
 }
 
@@ -55,7 +56,7 @@ export class Invariants {
     private readonly autoFailback: 'on' | 'off' | 'legacy',
   ) {
     const groups = sim.nodes[0]?.cfg.groups ?? [];
-    this.g = groups.map(() => ({ dualSince: null, unheldSince: null, sole: null, staleSince: null, lastOtherRelease: -Infinity, movesSinceQuiet: 0 }));
+    this.g = groups.map(() => ({ dualSince: null, unheldSince: null, sole: null, staleSince: null, lastOtherRelease: -Infinity, releasedBy: null, movesSinceQuiet: 0 }));
     this.prevHolders = groups.map(() => []);
   }
 
@@ -120,7 +121,12 @@ export class Invariants {
         if ((tr === 'starting' || tr === 'stopping') && sim.nodes[i]?.core) moving = true;
       }
       const prev = this.prevHolders[gi] as number[];
-      for (const p of prev) if (!holders.includes(p)) t.lastOtherRelease = now;
+      for (const p of prev) {
+        if (!holders.includes(p)) {
+          t.lastOtherRelease = now;
+          t.releasedBy = p;
+        }
+      }
       this.prevHolders[gi] = holders;
 
       // A daemon that exited cleanly must leave nothing running.
@@ -176,7 +182,9 @@ export class Invariants {
         }
         t.sole = sole;
       }
-      if (sole !== null && (sim.nodes[sole]?.announcedAt[gi] ?? -Infinity) < t.lastOtherRelease) {
+      // The sole server can only learn of that release once it hears the node that let go.
+      const couldKnow = sole !== null && (t.releasedBy === null || t.releasedBy === sole || !sim.running(t.releasedBy) || sim.canTalk(sole, t.releasedBy));
+      if (sole !== null && couldKnow && (sim.nodes[sole]?.announcedAt[gi] ?? -Infinity) < t.lastOtherRelease) {
         t.staleSince ??= now;
         if (now - t.staleSince > this.bounds.dualMs) {
           this.flag({ at: now, rule: 'stale-arp', group: gi, text: `${sim.nodes[sole]?.name} serves group ${gi} but has not announced it since another node let go of it` });

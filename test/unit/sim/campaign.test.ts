@@ -74,6 +74,7 @@ const REGRESSIONS: { bug: string; kd: [string, string]; af: 'on' | 'off'; seed: 
   { bug: "a peer's 'starting', overtaken by its newer report, marked it unstable for good: no failback", kd: ['1', '3'], af: 'on', seed: 1271, keep: [1, 3, 4, 5, 6, 8, 10, 11, 12, 13, 14] },
   { bug: "waiting for that report although it had overtaken the 'done': nobody started a failed group", kd: ['1', '3'], af: 'on', seed: 85, keep: [0, 1, 2, 3, 5, 6, 7, 8] },
   { bug: 'a one-way cut ate our standby request; waiting for its answer held back our yield after the heal', kd: ['200ms', '1'], af: 'off', seed: 10993, keep: [21, 22, 23] },
+  { bug: 'the peer died while we were still letting go of its group (a hanging stop): alone, nobody started it again', kd: ['200ms', '1'], af: 'off', seed: 20873, keep: [3, 4, 5, 8, 9, 10, 11, 12] },
   { bug: 'heartbeat stop during the start-up release of leftovers exited with the group still up', kd: ['1', '3'], af: 'off', seed: 1027, keep: [0, 1, 2, 3, 4, 5] },
   { bug: "a restarted node heard the peer's resource messages first; the first status reset the track and a lost standby 'done' was never asked again", kd: ['200ms', '1'], af: 'on', seed: 11769, keep: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] },
   { bug: "the peer's takeover, rolled back after a failed start during a partition we never saw, left its MAC in the LAN", kd: ['1', '3'], af: 'off', seed: 2088, keep: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] },
