@@ -1,5 +1,6 @@
 // The real Heartbeat 3.0.6 (Debian package, v1 haresources mode) as a bench contender, run through
 // the lab's RealHeartbeat runner (private /etc/ha.d, /var/lib/heartbeat and /run per node).
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lab } from '../test/lab/lab.js';
 import { RealHeartbeat, labWebScript, realHeartbeatInstalled } from '../test/lab/real-heartbeat.js';
@@ -83,8 +84,16 @@ export class Heartbeat3 implements Contender {
   }
 
   async stop(node: string): Promise<void> {
+    const h = this.hb(node);
+    // Quirk Q10: a partition heal (or a long SIGSTOP) makes Heartbeat re-exec itself, and it
+    // daemonises again under a new master pid; RealHeartbeat.stop() would see its old master gone
+    // and return at once, leaving the daemon running. Follow the pid file first.
+    const pidFile = join(h.node.runDir, 'heartbeat.pid');
+    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
+    if (pid > 0 && h.processes().includes(pid)) h.pid = pid;
     // Quirk Q1: a hung shutdown falls back to kill -9 inside stop().
-    await this.hb(node).stop(30_000);
+    await h.stop(30_000);
+    if (h.processes().length > 0) h.kill9();
   }
 
   kill(node: string): void {
