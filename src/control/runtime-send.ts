@@ -34,7 +34,7 @@ export class Outbox {
   readonly peerUuids = new Map<string, Buffer>();
   /** What we sent (our broadcast comes back to us) and what the runtime has verified. */
   readonly known = new KnownDatagrams();
-  private readonly history = new Map<number, { net: Buffer; classic: Buffer | null }>();
+  private readonly history = new SentHistory(HISTORY);
   private readonly cfg: ClusterConfig;
   private readonly clock: Clock;
   private readonly loadavg: (() => string) | undefined;
@@ -45,6 +45,18 @@ export class Outbox {
     this.cfg = cfg;
     this.clock = clock;
     this.loadavg = loadavg;
+  }
+
+  /**
+   * A peer's srcuuid, kept only when it changes and as a copy of its own: the decoded field is a
+   * slice of a shared allocation-pool chunk, which holding it would keep alive (issue 24).
+   */
+  learnUuid(node: string, uuid: Buffer): void {
+    const old = this.peerUuids.get(node);
+    if (old !== undefined && old.equals(uuid)) return;
+    const own = Buffer.allocUnsafeSlow(uuid.length);
+    uuid.copy(own);
+    this.peerUuids.set(node, own);
   }
 
   /** Complete, sign and send one message on every medium; keep it for NS_rexmit answers. */
@@ -71,15 +83,7 @@ export class Outbox {
     const classic = wantClassic ? encodeClassic(h.msgfmt === 'classic' ? msg : withInnerAuth(msg, this.cfg.authkeys)) : null;
     for (const m of media) m.send(m.format === 'classic' && classic ? classic : net);
     this.known.add(net, msg, true);
-    if (seq !== undefined && seq > 0) {
-      this.history.set(seq, { net, classic });
-      this.history.delete(seq - HISTORY);
-      // By count too (oldest first, a Map keeps insertion order): seqs that skip must not leak.
-      for (const k of this.history.keys()) {
-        if (this.history.size <= HISTORY) break;
-        this.history.delete(k);
-      }
-    }
+    if (seq !== undefined && seq > 0) this.history.put(seq, net, classic);
   }
 
   /** Messages kept for NS_rexmit answers (at most HISTORY). */
@@ -98,9 +102,71 @@ export class Outbox {
 
   /** An NS_rexmit answer: the kept bytes again, on every medium (nothing when too old). */
   resend(media: readonly Medium[], seq: number): void {
-    const h = this.history.get(seq);
-    if (h) for (const m of media) m.send(m.format === 'classic' && h.classic ? h.classic : h.net);
+    const net = this.history.net(seq);
+    if (net === undefined) return;
+    const classic = this.history.classic(seq);
+    for (const m of media) m.send(m.format === 'classic' && classic ? classic : net);
   }
+}
+
+/**
+ * The last `size` sent messages by seq, for NS_rexmit answers: slot seq % size, overwritten by the
+ * message `size` seqs later, so the bound holds by construction (a seq that is skipped only leaves
+ * its slot to the next one). The bytes are copied into buffers the slots own and reuse: a kept
+ * message is a slice of Node's shared 8 KiB allocation pool otherwise, and each one pinned a whole
+ * pool chunk (with the encoder's temporaries in it) long enough to be promoted to V8's old space,
+ * where it waited minutes for a full collection: the first minutes' RSS climb of issue 24.
+ */
+export class SentHistory {
+  private readonly seqs: Float64Array;
+  private readonly nets: (Buffer | undefined)[];
+  private readonly netLen: Uint32Array;
+  private readonly classics: (Buffer | undefined)[];
+  /** Classic length + 1; 0 = none kept for that slot. */
+  private readonly classicLen: Uint32Array;
+  private kept = 0;
+
+  constructor(readonly capacity: number) {
+    this.seqs = new Float64Array(capacity).fill(-1);
+    this.nets = new Array<Buffer | undefined>(capacity);
+    this.netLen = new Uint32Array(capacity);
+    this.classics = new Array<Buffer | undefined>(capacity);
+    this.classicLen = new Uint32Array(capacity);
+  }
+
+  get size(): number {
+    return this.kept;
+  }
+
+  put(seq: number, net: Buffer, classic: Buffer | null): void {
+    const i = seq % this.capacity;
+    if (this.seqs[i] === -1) this.kept++;
+    this.seqs[i] = seq;
+    this.nets[i] = copyInto(this.nets[i], net);
+    this.netLen[i] = net.length;
+    if (classic) {
+      this.classics[i] = copyInto(this.classics[i], classic);
+      this.classicLen[i] = classic.length + 1;
+    } else this.classicLen[i] = 0;
+  }
+
+  net(seq: number): Buffer | undefined {
+    const i = seq % this.capacity;
+    return this.seqs[i] === seq ? this.nets[i]?.subarray(0, this.netLen[i]) : undefined;
+  }
+
+  classic(seq: number): Buffer | undefined {
+    const i = seq % this.capacity;
+    const n = this.classicLen[i] ?? 0;
+    return this.seqs[i] === seq && n > 0 ? this.classics[i]?.subarray(0, n - 1) : undefined;
+  }
+}
+
+/** `src` copied into `slot`, or into a new buffer of its own (not from the shared pool) when it does not fit. */
+function copyInto(slot: Buffer | undefined, src: Buffer): Buffer {
+  const b = slot !== undefined && slot.length >= src.length ? slot : Buffer.allocUnsafeSlow(Math.max(512, 2 ** Math.ceil(Math.log2(src.length))));
+  src.copy(b);
+  return b;
 }
 
 /** /proc/loadavg stays open: a read at offset 0 regenerates it, without an open and close each time. */

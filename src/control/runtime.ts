@@ -237,7 +237,7 @@ export class Runtime {
     const msg = v.decoded.message;
     const src = get(msg, 'src');
     const su = getBinary(msg, 'srcuuid');
-    if (src !== undefined && su !== undefined && su.length === 16 && src !== this.cfg.thisNode) this.outbox.peerUuids.set(src, su);
+    if (src !== undefined && su !== undefined && su.length === 16 && src !== this.cfg.thisNode) this.outbox.learnUuid(src, su);
     this.outbox.known.add(buf, msg);
     return { kind: 'message', msg, link: medium.linkName, at };
   }
