@@ -14,6 +14,8 @@ export const REXMIT_BATCH = 50;
 /** Heartbeat's ACK_MSG_DIV. */
 export const ACK_DIV = 10;
 const MAX_MISSING = 500;
+/** Seqs remembered before a node's first status (a handful in practice; past this, forgotten). */
+const MAX_EARLY = 64;
 
 export interface SeqTrack {
   /** Last generation seen on a status message; 0 = none yet. */
@@ -25,8 +27,9 @@ export interface SeqTrack {
    * status could "return" a dead node); we keep it and refuse seqs at or below it. Deliberate difference.
    */
   floorSeq: number | null;
-  /** Generation of the messages heard before the first status (0: none). */
+  /** Generation and seqs of the messages heard before the first status (0, []: none). */
   earlyGen: number;
+  early: number[];
   /** Missing seq -> when to send (again) its NS_rexmit. */
   missing: Map<number, number>;
   /** seq % 10 that triggers an NS_ackmsg, drawn once per peer. */
@@ -34,7 +37,7 @@ export interface SeqTrack {
 }
 
 export function newTrack(rng: () => number): SeqTrack {
-  return { generation: 0, lastSeq: null, floorSeq: null, earlyGen: 0, missing: new Map(), ackTrigger: Math.floor(rng() * ACK_DIV) % ACK_DIV };
+  return { generation: 0, lastSeq: null, floorSeq: null, earlyGen: 0, early: [], missing: new Map(), ackTrigger: Math.floor(rng() * ACK_DIV) % ACK_DIV };
 }
 
 /** Forget sequence state, keeping the generation and a replay floor (after a death). */
@@ -63,11 +66,15 @@ export interface SeqInput {
 }
 
 export function checkSeq(t: SeqTrack, m: SeqInput, logs: LogLine[]): SeqVerdict {
-  // Before its first status, a node's resource messages are tracked under their own generation.
-  if (t.generation === 0 && !m.isStatus && m.gen !== t.earlyGen) {
-    t.earlyGen = m.gen;
-    t.lastSeq = null;
-    t.missing.clear();
+  // Before its first status, a node's resource messages are remembered under their own generation.
+  if (t.generation === 0 && !m.isStatus) {
+    if (m.gen !== t.earlyGen) {
+      t.earlyGen = m.gen;
+      t.early = [];
+      t.lastSeq = null;
+      t.missing.clear();
+    }
+    if (t.early.length < MAX_EARLY && !t.early.includes(m.seq)) t.early.push(m.seq);
   }
   if (m.gen < t.generation) return { action: 'replay', gen: m.gen, curgen: t.generation };
   let restart = false;
@@ -83,15 +90,16 @@ export function checkSeq(t: SeqTrack, m: SeqInput, logs: LogLine[]): SeqVerdict 
       partition = true;
     } else if (m.gen > t.generation) {
       restart = t.generation > 0;
-      // The first status of the generation we already track keeps the track: a reset would
-      // forget a gap seen in its resource messages (a lost standby 'done' never asked again:
-      // simulator seed 11769, 200ms/1s on).
-      if (restart || m.gen !== t.earlyGen) {
-        t.lastSeq = null;
-        t.floorSeq = null;
-        t.missing.clear();
-      }
+      const early = !restart && m.gen === t.earlyGen && t.early.length > 0 && t.early.length < MAX_EARLY ? t.early : null;
+      t.lastSeq = null;
+      t.floorSeq = null;
+      t.missing.clear();
+      t.early = [];
       t.generation = m.gen;
+      // The first status of the generation whose resource messages came first: resetting the
+      // track would forget a gap among them (a lost standby 'done' never asked again: simulator
+      // seed 11769, 200ms/1s on); what is missing between all seqs seen so far is asked for.
+      if (early) return { action: 'keep', restart: false, partition: false, lost: trackFrom(t, [...early, m.seq], m, logs) };
     }
   }
   if (t.lastSeq === null && t.floorSeq !== null && m.gen === t.generation && m.seq <= t.floorSeq) {
@@ -121,6 +129,17 @@ export function checkSeq(t: SeqTrack, m: SeqInput, logs: LogLine[]): SeqVerdict 
     return { action: 'keep', restart, partition, lost: 0 };
   }
   return { action: 'duplicate' };
+}
+
+/** Starts a fresh track from the seqs seen so far: the highest is the last, the holes are missing. */
+function trackFrom(t: SeqTrack, seen: readonly number[], m: SeqInput, logs: LogLine[]): number {
+  const lo = Math.min(...seen);
+  const hi = Math.max(...seen);
+  const delay = REXMIT_MIN_DELAY_MS + Math.floor(m.rng() * (REXMIT_MAX_DELAY_MS - REXMIT_MIN_DELAY_MS + 1));
+  for (let k = lo + 1; k < hi; k++) if (!seen.includes(k)) t.missing.set(k, m.at + delay);
+  t.lastSeq = hi;
+  if (t.missing.size > 0) logs.push({ level: 'warn', text: `${t.missing.size} lost packet(s) for [${m.node}] [${lo}:${hi}]` });
+  return t.missing.size;
 }
 
 /** Heartbeat's send_ack_if_needed: ACK seqs ending in the trigger digit, unless something below is missing. */

@@ -38,6 +38,7 @@ export function askForResources(c: Ctx, f: Map<string, string>, fromMe: boolean)
     log(c, 'error', 'Received standby message without info/from');
     return;
   }
+  const seq = parseInt(f.get('seq') ?? '', 16);
   if (s.standbyDeadline !== 0 && c.at < s.standbyDeadline && info === 'me') {
     const secs = Math.ceil((s.standbyDeadline - c.at) / 1000);
     log(c, 'warn', `Standby in progress- new request from ${from} ignored [${secs} seconds left]`);
@@ -67,6 +68,7 @@ export function askForResources(c: Ctx, f: Map<string, string>, fromMe: boolean)
         s.standby = 'me';
       } else {
         s.standby = 'other';
+        s.standbyPeerSeq = seq > 0 ? seq : 0;
         sendStandby(c, 'other');
         s.standbyDeadline = c.at + s.cfg.standbyRunTimeoutMs;
       }
@@ -128,7 +130,6 @@ export function askForResources(c: Ctx, f: Map<string, string>, fromMe: boolean)
         // here (simulator seed 1034, 200ms/1s on), and 'done' does not say whether its starts
         // worked (seed 85, 1s/3s on). The full report it sends right after 'done' says both; on
         // two media that report may have overtaken this 'done' already.
-        const seq = parseInt(f.get('seq') ?? '', 16);
         if (!(seq > 0 && seq < s.peerRscSeq)) s.awaitPeerReport = true;
       }
       sendResourcesHeld(c, true);

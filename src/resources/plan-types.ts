@@ -142,6 +142,8 @@ export interface PlanState {
   readonly standbyType: RscMask;
   /** standby_running: 0 = no standby timer. */
   readonly standbyDeadline: number;
+  /** Seq of the peer's standby request we answered 'other' to (0: none). */
+  readonly standbyPeerSeq: number;
   readonly takeoverInProgress: boolean;
   readonly needsFailback: boolean;
   readonly autoFailbackRetryAt: number;

@@ -182,8 +182,12 @@ export class Invariants {
         }
         t.sole = sole;
       }
-      // The sole server can only learn of that release once it hears the node that let go.
-      const couldKnow = sole !== null && (t.releasedBy === null || t.releasedBy === sole || !sim.running(t.releasedBy) || sim.canTalk(sole, t.releasedBy));
+      // The sole server can only learn of that release once it hears the node that let go, and
+      // only from a daemon that has joined (a start-up release of leftovers by a node that then
+      // stopped before joining reaches nobody; its refresh schedule is all the server has).
+      const rel = t.releasedBy === null ? null : sim.nodes[t.releasedBy];
+      const joined = rel?.core?.phase === 'running' || rel?.core?.phase === 'stopping';
+      const couldKnow = sole !== null && (t.releasedBy === null || t.releasedBy === sole || (joined && sim.canTalk(sole, t.releasedBy)) || (!rel?.core && rel?.ended === 'crash'));
       if (sole !== null && couldKnow && (sim.nodes[sole]?.announcedAt[gi] ?? -Infinity) < t.lastOtherRelease) {
         t.staleSince ??= now;
         if (now - t.staleSince > this.bounds.dualMs) {

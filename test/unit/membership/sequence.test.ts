@@ -150,6 +150,15 @@ describe('membership: generations', () => {
     expect(ask).to.deep.equal([['41', '41']]);
   });
 
+  it('a first status overtaken by later resource messages is taken, not dropped as a duplicate (sim seed 30072)', () => {
+    const { run, core } = cluster();
+    run([rx(ping(), PING, 50), rx(other('reqnodes', 3, { dest: 'alpha' }), 'eth0', 100)]);
+    const out = run([rx(status(1), 'eth0', 101), rx(status(2), 'eth0', 102), rx(status(4), 'eth0', 103)]);
+    expect(logs(out).filter((l) => /partition|lost|missing/.test(l))).to.deep.equal(['WARN: 1 lost packet(s) for [bravo] [1:3]', 'info: No pkts missing from bravo!']);
+    expect(core.status().nodes.find((n) => n.name === 'bravo')?.status).to.equal('active');
+    expect(core.status().counters.duplicates).to.equal(0);
+  });
+
   it('a dead node returning with a resource message ahead of its status: returned by the status, the message asked again (sim seed 125)', () => {
     const { run, core } = upCluster();
     run([rx(status(2), 'eth0', 1000), rx(status(2), 'eth1', 1000)]);
