@@ -57,6 +57,18 @@ export function askForResources(c: Ctx, f: Map<string, string>, fromMe: boolean)
         return;
       }
       s.standbyType = rtype;
+      if (!fromMe && info === 'other' && c.at < s.askedUntil) {
+        // Not in Heartbeat: the answer to a request of ours that a heal reset here (it was still on
+        // its way, or re-sent). The peer now waits for our 'done' (an hour, in Heartbeat): carry
+        // the request out, as it was asked (simulator seeds 30479, 30683, 1s/3s off).
+        s.askedUntil = 0;
+        s.otherStable = false;
+        s.standby = 'me';
+        s.standbyDeadline = c.at + s.cfg.standbyRunTimeoutMs;
+        log(c, 'info', `standby: ${from} can take our ${word(rtype)} resources`);
+        goStandby(c, 'me', rtype);
+        break;
+      }
       if (info !== 'me') {
         ignored = true;
         break;
@@ -65,10 +77,10 @@ export function askForResources(c: Ctx, f: Map<string, string>, fromMe: boolean)
       log(c, 'info', `${from} wants to go standby [${word(rtype)}]`);
       if (fromMe) {
         s.standbyDeadline = c.at + s.cfg.standbyReplyTimeoutMs;
+        s.askedUntil = s.standbyDeadline;
         s.standby = 'me';
       } else {
         s.standby = 'other';
-        s.standbyPeerSeq = seq > 0 ? seq : 0;
         sendStandby(c, 'other');
         s.standbyDeadline = c.at + s.cfg.standbyRunTimeoutMs;
       }
@@ -76,7 +88,10 @@ export function askForResources(c: Ctx, f: Map<string, string>, fromMe: boolean)
     case 'me':
       if (!fromMe) {
         s.standbyType = rtype;
-        if (info === 'other') {
+        // One answer per request: a second 'other' (the peer saw our request twice, across its
+        // reset of our sequence track) must not start a second give-up (simulator seed 40186).
+        if (info === 'other' && s.askedUntil > 0) {
+          s.askedUntil = 0;
           s.standbyDeadline = c.at + s.cfg.standbyRunTimeoutMs;
           log(c, 'info', `standby: ${from} can take our ${word(rtype)} resources`);
           goStandby(c, 'me', rtype);

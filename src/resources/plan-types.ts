@@ -142,8 +142,8 @@ export interface PlanState {
   readonly standbyType: RscMask;
   /** standby_running: 0 = no standby timer. */
   readonly standbyDeadline: number;
-  /** Seq of the peer's standby request we answered 'other' to (0: none). */
-  readonly standbyPeerSeq: number;
+  /** Until when an answer to our last standby request is still welcome (0: none pending). */
+  readonly askedUntil: number;
   readonly takeoverInProgress: boolean;
   readonly needsFailback: boolean;
   readonly autoFailbackRetryAt: number;

@@ -50,7 +50,7 @@ export function initPlan(cfg: PlanConfig): PlanState {
     standby: 'not',
     standbyType: ALL_RSC,
     standbyDeadline: 0,
-    standbyPeerSeq: 0,
+    askedUntil: 0,
     takeoverInProgress: false,
     needsFailback: false,
     autoFailbackRetryAt: 0,
@@ -294,19 +294,7 @@ function processResources(c: Ctx, type: 'starting' | 'resource', f: Map<string, 
     // Two media can swap two reports (the membership layer delivers a late one when it fills the
     // gap): a report older than the newest one seen would undo it (simulator seed 1, 200ms/1s).
     // A peer that healed a partition asks what we run: answer even if the report itself is stale.
-    if (f.get('info') === QUERY && s.rstate !== 'init') {
-      // Healing a partition the peer voided its standby handshake; a request of its that we
-      // accepted before (a re-sent one: simulator seed 30479, 1s/3s off) would leave us waiting an
-      // hour for its 'done'. Only a query sent after that request says so.
-      const qs = parseInt(f.get('seq') ?? '', 16);
-      if (s.standby === 'other' && qs > s.standbyPeerSeq) {
-        log(c, 'info', 'Cancelling pending standby operation');
-        s.standby = 'not';
-        s.standbyDeadline = 0;
-        s.otherStable = true;
-      }
-      sendResourcesHeld(c, s.rstate === 'stable');
-    }
+    if (f.get('info') === QUERY && s.rstate !== 'init') sendResourcesHeld(c, s.rstate === 'stable');
     const sq = parseInt(f.get('seq') ?? '', 16);
     if (Number.isFinite(sq) && sq > 0) {
       if (sq < s.peerRscSeq) return;
