@@ -1,7 +1,7 @@
 // The runtime's resource-group operations (split from runtime.ts for size): the default runner,
 // the start-up reconcile, one start/stop run reported back as a group-done event, and the
 // gratuitous-ARP re-announce of a kept group's addresses.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { ClusterConfig, ResourceGroup } from '../config/types.js';
 import type { Log } from '../log/types.js';
 import { GroupRunner, type GroupOutcome } from '../resources/group-runner.js';
@@ -90,12 +90,35 @@ export function reannounceGroup(g: ResourceGroup | undefined, log: Log, garp: ((
   }
 }
 
+/** arpings still announcing, by address: a stop must end them (see cancelReannounce). */
+const announcing = new Map<string, Set<ChildProcess>>();
+
 /** iputils arping, unsolicited (-U), in the background: never wait for it. */
 function arpingGarp(iface: string, ip: string): void {
   try {
     const c = spawn('arping', ['-q', '-U', '-c', '3', '-I', iface, ip], { stdio: 'ignore', detached: false });
-    c.on('error', () => undefined);
+    const set = announcing.get(ip) ?? new Set<ChildProcess>();
+    announcing.set(ip, set);
+    set.add(c);
+    const done = (): void => {
+      set.delete(c);
+      if (set.size === 0 && announcing.get(ip) === set) announcing.delete(ip);
+    };
+    c.on('error', done);
+    c.on('exit', done);
   } catch {
     /* no arping: peers learn it when their ARP cache expires */
+  }
+}
+
+/**
+ * Before a group's stop: an arping of ours still running (-c 3 lasts 2 s) would go on pointing the
+ * LAN at this node after the address has gone and the peer has announced it (seen in the lab
+ * campaign at 1s/3s: 2-3 s client outages after a release).
+ */
+export function cancelReannounce(g: ResourceGroup | undefined): void {
+  for (const r of g?.resources ?? []) {
+    const ip = (r.args[0] ?? '').split('/')[0];
+    for (const c of (ip ? announcing.get(ip) : undefined) ?? []) c.kill('SIGTERM');
   }
 }

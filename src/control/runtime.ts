@@ -16,7 +16,7 @@ import { receiveDatagram } from '../wire/receive.js';
 import { getBinary, get } from '../wire/fields.js';
 import type { TableSizes } from './memory.js';
 import { loadAndBumpIdentity } from './persist-state.js';
-import { defaultRunner, reannounceGroup, reconcileGroups, runGroup } from './runtime-groups.js';
+import { cancelReannounce, defaultRunner, reannounceGroup, reconcileGroups, runGroup } from './runtime-groups.js';
 import { createMedia, Outbox, type OutboxStamp } from './runtime-send.js';
 import type { Phase, RuntimeDeps, RuntimeEvent } from './runtime-types.js';
 
@@ -177,6 +177,7 @@ export class Runtime {
         else void reconcileGroups(this.cfg.groups, this.runner, this.log).then(() => this.push({ kind: 'reconciled' }));
         return;
       case 'run-group':
+        if (a.op === 'stop') cancelReannounce(this.cfg.groups[a.group]);
         runGroup(this.cfg.groups, this.runner, this.log, (ev) => this.push(ev), a.group, a.op, (o) => {
           if (o.op === 'start' && !o.ok && o.failure) this.lastStartFailure.set(a.group, { resource: o.failure.resource, reason: o.failure.reason, wallTime: this.clock.wallTime() });
         });
