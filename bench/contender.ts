@@ -50,6 +50,21 @@ export interface Contender {
   log(node: string): string;
   /** The failure detection time the contender is configured with (for "overhead beyond deadtime"). */
   detectionMs(timers: Timers): number;
+  /** hb_standby / hb_takeover on a node (the soak's churn); absent where the contender has none. */
+  standby?(node: string, which: 'all' | 'failback'): void;
+  takeover?(node: string, which: 'all' | 'failback'): void;
+  /** The daemon's own account of its memory, after a forced full GC when asked (ours: `memory gc`). */
+  memory?(node: string, gc: boolean): Promise<DaemonMemory | null>;
+}
+
+export interface DaemonMemory {
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+  readonly heapTotalBytes: number;
+  readonly externalBytes: number;
+  readonly afterGc: boolean;
+  /** Table sizes by name (per-peer ones summed). */
+  readonly tables: Readonly<Record<string, number>>;
 }
 
 /** Node whose eth0 carries the VIP, or null. Two holders (split brain) reports the first. */

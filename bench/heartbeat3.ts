@@ -111,6 +111,14 @@ export class Heartbeat3 implements Contender {
     return this.hb(node).log();
   }
 
+  standby(node: string, which: 'all' | 'failback'): void {
+    this.hb(node).standby(which);
+  }
+
+  takeover(node: string, which: 'all' | 'failback'): void {
+    this.hb(node).takeover(which);
+  }
+
   detectionMs(t: Timers): number {
     return (this.timers ?? t).deadtimeMs;
   }

@@ -6,7 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Lab } from '../test/lab/lab.js';
 import { OurHeartbeat, ensureCompiled } from '../test/lab/ours.js';
 import { labWebScript } from '../test/lab/real-heartbeat.js';
-import { daemonPidsIn, waitFor, type ConfigureOptions, type Contender, type Timers } from './contender.js';
+import { askDaemon } from '../src/cli/ctl-client.js';
+import type { MemoryView } from '../src/control/memory.js';
+import { daemonPidsIn, waitFor, type ConfigureOptions, type Contender, type DaemonMemory, type Timers } from './contender.js';
 import { AUTHKEYS, benchHaCf, benchHaresources } from './heartbeat3.js';
 
 let loadError: string | null = null;
@@ -88,6 +90,28 @@ export class Ours implements Contender {
 
   log(node: string): string {
     return this.runner(node).log();
+  }
+
+  standby(node: string, which: 'all' | 'failback'): void {
+    this.runner(node).cmd('hb_standby', which);
+  }
+
+  takeover(node: string, which: 'all' | 'failback'): void {
+    this.runner(node).cmd('hb_takeover', which);
+  }
+
+  /** Straight to the control socket (a file the bench can reach): no command process per sample. */
+  async memory(node: string, gc: boolean): Promise<DaemonMemory | null> {
+    const a = await askDaemon(this.runner(node).ctlSocket, { cmd: 'memory', args: gc ? ['gc'] : [] }, 5000);
+    if (a.kind !== 'reply' || a.reply.code !== 0) return null;
+    const m = a.reply.data as MemoryView;
+    const { peers, ...flat } = m.tables;
+    const tables: Record<string, number> = { ...flat, links: 0, missing: 0 };
+    for (const p of peers) {
+      tables['links'] = (tables['links'] ?? 0) + p.links;
+      tables['missing'] = (tables['missing'] ?? 0) + p.missing;
+    }
+    return { rssBytes: m.rssBytes, heapUsedBytes: m.heapUsedBytes, heapTotalBytes: m.heapTotalBytes, externalBytes: m.externalBytes, afterGc: m.afterGc, tables };
   }
 
   detectionMs(t: Timers): number {
