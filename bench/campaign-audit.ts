@@ -322,14 +322,15 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 /**
  * ERROR/CRIT lines of an ha-log, in either of Heartbeat's formats (ours writes the same):
  * `Dec 07 12:17:24 node2 heartbeat: [8928]: ERROR: ...` (syslogmsgfmt) or
- * `heartbeat[8928]: 2026/12/07_12:17:24 ERROR: ...`. Local time, whole seconds; the year of the
+ * `heartbeat[8928]: 2026/12/07_12:17:24 ERROR: ...`, or Heartbeat's ResourceManager's
+ * `2026/12/07_13:24:24  ResourceManager(default)[15127]:    CRIT: ...`. Local time, whole seconds; the year of the
  * first form is taken from `year`.
  */
 export function errorLines(node: string, log: string, year = new Date().getFullYear()): LogLine[] {
   const out: LogLine[] = [];
   for (const line of log.split('\n')) {
     const a = /^([A-Z][a-z]{2}) +(\d+) (\d\d):(\d\d):(\d\d) .*?\b(ERROR|CRIT|CRITICAL):\s*(.*)$/.exec(line);
-    const b = a ? null : /(\d{4})\/(\d\d)\/(\d\d)_(\d\d):(\d\d):(\d\d)\s+(ERROR|CRIT|CRITICAL):\s*(.*)$/.exec(line);
+    const b = a ? null : /(\d{4})\/(\d\d)\/(\d\d)_(\d\d):(\d\d):(\d\d)\s.*?\b(ERROR|CRIT|CRITICAL):\s*(.*)$/.exec(line);
     let t: number;
     let lvl: string;
     let text: string;

@@ -62,9 +62,10 @@ describe('campaign audits', () => {
     const log = [
       'Dec 07 12:17:24 node2 heartbeat: [8928]: ERROR: Both machines own our resources!',
       'heartbeat[1]: 2026/12/07_12:17:25 CRIT: Cluster node node1 returning after partition.',
+      '2026/12/07_13:24:24  ResourceManager(default)[15127]:    CRIT: Giving up resources due to failure of labweb',
       'Dec 07 12:17:24 node2 heartbeat: [8928]: info: Running x',
     ].join('\n');
-    expect(errorLines('node2', log, 2026).map((l) => l.level)).to.deep.equal(['ERROR', 'CRIT']);
+    expect(errorLines('node2', log, 2026).map((l) => l.level)).to.deep.equal(['ERROR', 'CRIT', 'CRIT']);
   });
 
   it('draws the same plan from the same seed', () => {
