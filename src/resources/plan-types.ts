@@ -144,6 +144,8 @@ export interface PlanState {
   readonly standbyDeadline: number;
   /** Until when an answer to our last standby request is still welcome (0: none pending). */
   readonly askedUntil: number;
+  /** Double ownership seen at the last audit: 1 our groups, 2 foreign ones (logged once each). */
+  readonly bothOwn: number;
   readonly takeoverInProgress: boolean;
   readonly needsFailback: boolean;
   readonly autoFailbackRetryAt: number;

@@ -51,6 +51,7 @@ export function initPlan(cfg: PlanConfig): PlanState {
     standbyType: ALL_RSC,
     standbyDeadline: 0,
     askedUntil: 0,
+    bothOwn: 0,
     takeoverInProgress: false,
     needsFailback: false,
     autoFailbackRetryAt: 0,
@@ -429,11 +430,18 @@ function stateNo(r: MutState['rstate']): number {
   return ['init', 'starting', 'bothstarting', 'rscrcvd', 'stable', 'shutdown'].indexOf(r);
 }
 
-/** AuditResources(): only the double-ownership alarms. */
+/**
+ * AuditResources(): only the double-ownership alarms. Heartbeat logs them on every resource
+ * message; we log each once when it begins (a heal made ~33 lines a node in a second), and again
+ * only after it has ended.
+ */
 function audit(c: Ctx): void {
   const s = c.s;
-  if ((s.iHold & LOCAL_RSC) !== 0 && (s.otherHolds & FOREIGN_RSC) !== 0) log(c, 'error', 'Both machines own our resources!');
-  if ((s.otherHolds & LOCAL_RSC) !== 0 && (s.iHold & FOREIGN_RSC) !== 0) log(c, 'error', 'Both machines own foreign resources!');
+  const ours = (s.iHold & LOCAL_RSC) !== 0 && (s.otherHolds & FOREIGN_RSC) !== 0 ? 1 : 0;
+  const foreign = (s.otherHolds & LOCAL_RSC) !== 0 && (s.iHold & FOREIGN_RSC) !== 0 ? 2 : 0;
+  if (ours && !(s.bothOwn & 1)) log(c, 'error', 'Both machines own our resources!');
+  if (foreign && !(s.bothOwn & 2)) log(c, 'error', 'Both machines own foreign resources!');
+  s.bothOwn = ours | foreign;
 }
 
 

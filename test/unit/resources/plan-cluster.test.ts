@@ -74,6 +74,19 @@ describe('resource plan: two planners', () => {
     expect([rscStatus(p.a.state), rscStatus(p.b.state)]).to.deep.equal(['local', 'local']);
   });
 
+  it("logs Heartbeat's double-ownership alarm once when it begins, not on every report", () => {
+    const n = new Node(config('bravo'));
+    n.ev({ kind: 'comm-up', at: 0, peerUp: true });
+    n.peerSays(1, 't=resource rsc_hold=local rtype=full isstable=1');
+    n.ev({ kind: 'peer-dead', at: 10_000 });
+    n.finishOps(10_100);
+    n.take();
+    n.ev({ kind: 'partition-return', at: 14_000 });
+    // The peer reports holding its group again and again while our copy is still being stopped.
+    for (let k = 0; k < 5; k++) n.peerSays(15_000 + k, 't=resource rsc_hold=local rtype=full isstable=1');
+    expect(n.logs.filter((l) => l.includes('Both machines own foreign resources!'))).to.have.length(1);
+  });
+
   it('split brain heal against a real Heartbeat peer: we ask what it runs, it restarts itself, and its shutdone hands us everything again', () => {
     const n = new Node(config('bravo'));
     n.ev({ kind: 'comm-up', at: 0, peerUp: true });
