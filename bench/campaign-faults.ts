@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Lab } from '../test/lab/lab.js';
 import type { CampEventKind } from './campaign-audit.js';
 import { sleep, type Contender, type Timers } from './contender.js';
+import { Rng } from '../src/sim/rng.js';
 
 export const FAULT_KINDS = [
   'kill-holder', 'kill-peer', 'freeze-short', 'freeze-long', 'isolate-holder', 'isolate-peer', 'split',
@@ -37,25 +38,9 @@ export interface PlannedFault {
   gapMs: number;
 }
 
-/** mulberry32, as src/sim/rng.ts (copied: the campaign must not depend on the core's internals). */
-export class Prng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 0x9e3779b9;
-  }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  range(a: number, b: number): number {
-    return a + this.next() * (b - a);
-  }
-}
 
 export function planFaults(seed: number, count: number, t: Timers, kinds: readonly FaultKind[] = FAULT_KINDS, sabotage: readonly SabotageKind[] = []): PlannedFault[] {
-  const rng = new Prng(seed);
+  const rng = new Rng(seed);
   const total = kinds.reduce((s, k) => s + WEIGHTS[k], 0);
   const dt = t.deadtimeMs;
   const out: PlannedFault[] = [];
