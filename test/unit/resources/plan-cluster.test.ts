@@ -7,6 +7,18 @@ import { Node, Pair, VIP, config } from './plan-helpers.js';
 const VIP2 = 'IPaddr::203.0.113.11/26/eth0';
 const twoGroups = { groups: [{ key: VIP, node: 'alpha' }, { key: VIP2, node: 'bravo' }] };
 
+/** bravo took alpha's group while alpha seemed dead; the partition has just healed. */
+function healedAfterTakeover(): Node {
+  const n = new Node(config('bravo'));
+  n.ev({ kind: 'comm-up', at: 0, peerUp: true });
+  n.peerSays(1, 't=resource rsc_hold=local rtype=full isstable=1');
+  n.ev({ kind: 'peer-dead', at: 10_000 });
+  n.finishOps(10_100);
+  n.take();
+  n.ev({ kind: 'partition-return', at: 14_000 });
+  return n;
+}
+
 describe('resource plan: two planners', () => {
   it('both starting at once, woken only at RQSTDELAY: each ends with its own groups, then standby and takeover move them', () => {
     const p = new Pair(config('alpha', twoGroups), config('bravo', twoGroups));
@@ -75,26 +87,14 @@ describe('resource plan: two planners', () => {
   });
 
   it("logs Heartbeat's double-ownership alarm once when it begins, not on every report", () => {
-    const n = new Node(config('bravo'));
-    n.ev({ kind: 'comm-up', at: 0, peerUp: true });
-    n.peerSays(1, 't=resource rsc_hold=local rtype=full isstable=1');
-    n.ev({ kind: 'peer-dead', at: 10_000 });
-    n.finishOps(10_100);
-    n.take();
-    n.ev({ kind: 'partition-return', at: 14_000 });
+    const n = healedAfterTakeover();
     // The peer reports holding its group again and again while our copy is still being stopped.
     for (let k = 0; k < 5; k++) n.peerSays(15_000 + k, 't=resource rsc_hold=local rtype=full isstable=1');
     expect(n.logs.filter((l) => l.includes('Both machines own foreign resources!'))).to.have.length(1);
   });
 
   it('split brain heal against a real Heartbeat peer: we ask what it runs, it restarts itself, and its shutdone hands us everything again', () => {
-    const n = new Node(config('bravo'));
-    n.ev({ kind: 'comm-up', at: 0, peerUp: true });
-    n.peerSays(1, 't=resource rsc_hold=local rtype=full isstable=1');
-    n.ev({ kind: 'peer-dead', at: 10_000 });
-    n.finishOps(10_100);
-    n.take();
-    n.ev({ kind: 'partition-return', at: 14_000 });
+    const n = healedAfterTakeover();
     // Nothing is stopped before the peer has said what it runs (it may never have held group 0).
     const r = n.take();
     expect(r.ops).to.deep.equal([]);
