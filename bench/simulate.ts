@@ -1,10 +1,12 @@
 // Long simulator campaigns outside CI: `npm run simulate -- --faults 250000` spreads seeds over
 // every core (one child process per core), at 200ms/1s (auto_failback off) and 1s/3s (on) by default, and
 // prints faults per CPU-second and every seed that broke a rule (replay with heartbeat simulate).
+// --failed-stops also draws failed stops and the operator's cleanup (other plans for the same seeds).
 import { availableParallelism } from 'node:os';
 import { fork } from 'node:child_process';
 import { pairTexts, simConfigs } from '../src/sim/config.js';
 import { runSim } from '../src/sim/run.js';
+import { WITH_OPERATOR_KINDS } from '../src/sim/faults.js';
 
 interface Job {
   keepalive: string;
@@ -12,6 +14,8 @@ interface Job {
   af: 'on' | 'off';
   seeds: number[];
   faults: number;
+  /** Draw failed stops and the operator's cleanup too (WITH_OPERATOR_KINDS): other plans than the default's. */
+  failedStops: boolean;
 }
 
 const workerArg = process.argv.indexOf('--job');
@@ -23,7 +27,7 @@ if (workerArg >= 0) {
   const bad: string[] = [];
   const t0 = process.cpuUsage();
   for (const seed of j.seeds) {
-    const r = runSim({ configs, seed, faults: j.faults });
+    const r = runSim({ configs, seed, faults: j.faults, ...(j.failedStops ? { kinds: WITH_OPERATOR_KINDS } : {}) });
     faults += r.applied;
     simMs += r.simulatedMs;
     if (r.violations[0]) bad.push(`seed ${seed}: ${r.violations[0].rule}: ${r.violations[0].text}`);
@@ -41,7 +45,8 @@ if (workerArg >= 0) {
   const threads = Number(arg('threads', String(availableParallelism())));
   // The two campaign configurations of issue 14 by default; --all adds the other auto_failback
   // setting of each.
-  const configsWanted: Omit<Job, 'seeds' | 'faults'>[] = [
+  const failedStops = process.argv.includes('--failed-stops');
+  const configsWanted: Omit<Job, 'seeds' | 'faults' | 'failedStops'>[] = [
     { keepalive: '200ms', deadtime: '1', af: 'off' },
     { keepalive: '1', deadtime: '3', af: 'on' },
     ...(process.argv.includes('--all')
@@ -54,7 +59,7 @@ if (workerArg >= 0) {
     for (let t = 0; t < threads; t++) {
       const seeds: number[] = [];
       for (let s = t; s < seedsPer; s += threads) seeds.push(first + s);
-      jobs.push({ ...c, seeds, faults: per });
+      jobs.push({ ...c, seeds, faults: per, failedStops });
     }
   }
   const wall0 = Date.now();
@@ -83,6 +88,6 @@ if (workerArg >= 0) {
       `${Math.round(r.faults / r.cpuS)} faults/CPU-s, ${r.bad.length} seed(s) broke a rule`);
     for (const b of r.bad) console.log(`  ${b}`);
   }
-  console.log(`wall ${((Date.now() - wall0) / 1000).toFixed(0)} s, ${threads} process(es), seeds from ${first}, ${per} faults per seed`);
+  console.log(`wall ${((Date.now() - wall0) / 1000).toFixed(0)} s, ${threads} process(es), seeds from ${first}, ${per} faults per seed${failedStops ? ', failed stops drawn too' : ''}`);
   process.exitCode = broken > 0 ? 1 : 0;
 }

@@ -3,6 +3,7 @@ import { unlinkSync } from 'node:fs';
 import { formatIssue, loadConfig } from '../config/load.js';
 import { HEARTBEAT_COMPAT_VERSION } from '../control/daemon.js';
 import { isHeartbeatProcess, pidfileState } from '../control/pidfile.js';
+import { readStopOutcome } from '../control/stop-outcome.js';
 import { askDaemon } from './ctl-client.js';
 import { EXIT, STATUS_EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
@@ -49,7 +50,13 @@ export async function stop(g: Globals, io: Io, timeoutSec = g.stopTimeoutSec): P
     }
     await sleep(100);
   }
-  return EXIT.OK;
+  const o = readStopOutcome(g.stateDir, st.pid);
+  if (o === null || o.unreleased.length === 0) return EXIT.OK;
+  for (const u of o.unreleased) {
+    const why = u.resource !== undefined ? ` (${u.resource}: ${u.reason ?? 'failed'})` : '';
+    io.err(`heartbeat: stopped, but resource group ${u.group} failed to stop${why} and may still run here. See ha-log.\n`);
+  }
+  return EXIT.GENERIC;
 }
 
 export interface StatusJson {
@@ -93,12 +100,9 @@ export async function status(g: Globals, io: Io, json = false): Promise<number> 
   return st.kind === 'running' ? STATUS_EXIT.RUNNING : st.kind === 'stale' ? STATUS_EXIT.DEAD_PIDFILE : STATUS_EXIT.STOPPED;
 }
 
-/**
- * `heartbeat dump`: the daemon writes its flight recorder (the last log lines, debug included) to
- * STATE_DIR/flight-recorder.txt; we print the path. 7 when it is not running, 4 when we may not ask.
- */
-export async function dump(g: Globals, io: Io): Promise<number> {
-  const a = await askDaemon(g.ctlSocket, { cmd: 'dump', args: [] });
+/** One control command whose reply is printed as it comes; `idle` says why nothing is done when it is not running. */
+async function command(g: Globals, io: Io, cmd: string, args: readonly string[], idle: (why: string) => string): Promise<number> {
+  const a = await askDaemon(g.ctlSocket, { cmd, args });
   switch (a.kind) {
     case 'reply':
       io.out(a.reply.out);
@@ -108,12 +112,25 @@ export async function dump(g: Globals, io: Io): Promise<number> {
       io.err(`heartbeat: ${a.message}\n`);
       return EXIT.NO_PRIVILEGE;
     case 'not-running':
-      io.err(`heartbeat: not running, nothing to dump (${a.message}).\n`);
+      io.err(`heartbeat: ${idle(a.message)}\n`);
       return EXIT.NOT_RUNNING;
     case 'no-answer':
       io.err(`heartbeat: no answer from the daemon: ${a.message}\n`);
       return EXIT.GENERIC;
   }
+}
+
+/**
+ * `heartbeat dump`: the daemon writes its flight recorder (the last log lines, debug included) to
+ * STATE_DIR/flight-recorder.txt; we print the path. 7 when it is not running, 4 when we may not ask.
+ */
+export function dump(g: Globals, io: Io): Promise<number> {
+  return command(g, io, 'dump', [], (why) => `not running, nothing to dump (${why}).`);
+}
+
+/** `heartbeat cleanup [GROUP]`: asks the daemon to forget failed starts and stops; prints what it did. */
+export function cleanup(g: Globals, io: Io, group: string | undefined): Promise<number> {
+  return command(g, io, 'cleanup', group === undefined ? [] : [group], (why) => `not running, nothing to clean up (${why}); failure marks do not outlive the daemon.`);
 }
 
 /** SIGHUP: re-read config, reopen logs (the daemon validates before applying). */

@@ -3,7 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { processIo, type Io } from './io.js';
-import { check, dump, reload, status, stop, versionLine } from './lifecycle.js';
+import { check, cleanup, dump, reload, status, stop, versionLine } from './lifecycle.js';
 import { BUILTIN, resolveGlobals, type RawGlobals } from './options.js';
 import { simulateCommand } from './simulate.js';
 import { startDetached, startForeground } from './start.js';
@@ -109,6 +109,12 @@ export async function main(args: readonly string[], io: Io = processIo): Promise
     .description('SIGHUP: re-read and validate the config, reopen logs (classic: -r)')
     .action((_o: unknown, cmd: Command) => {
       code = reload(globals(cmd), io);
+    });
+  program
+    .command('cleanup [group]')
+    .description('forget a failed start or stop of GROUP (any of its resources, as in haresources) or of every group, once the cause is fixed; heartbeat then starts it where it should run')
+    .action(async (group: string | undefined, _o: unknown, cmd: Command) => {
+      code = await cleanup(globals(cmd), io, group);
     });
   program
     .command('dump')

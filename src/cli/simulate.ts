@@ -19,8 +19,11 @@ hanging stops, standby, faults in a node's first seconds, clock steps):
 
 A what-if script (steps separated by ';' or new lines):
   heartbeat simulate --script 'node1 dies at 30s for 10s; eth1 cut at 60s for 3s'
-  WHO dies|crashes|stops|starts|freezes|standby|takeover|isolated|fails start at TIME [for TIME]
-      dies: the machine goes down; crashes: kill -9 of heartbeat, its resources stay up
+  WHO dies|crashes|stops|starts|freezes|standby|takeover|isolated|fails start|fails stop|cleanup
+      at TIME [for TIME]
+      dies: the machine goes down; crashes: kill -9 of heartbeat, its resources stay up;
+      fails stop: every stop there fails (what ran keeps running) until WHO cleanup, where the
+      operator stops it by hand and runs heartbeat cleanup wherever status names the failure
   MEDIUM cut|loss N% at TIME [for TIME]          (TIME: 10s, 1.5s, 500ms, 2m)
 
 The timeline shows the faults (**), who holds each group (==) and the nodes' ha-log lines.

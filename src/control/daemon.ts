@@ -14,6 +14,7 @@ import { FATAL_SIGNALS, installSignalHandlers, type SignalEvent } from './signal
 import { listenControl, type ControlReply } from './control-socket.js';
 import { FlightRecorder, flightRecorderPath, recordingLog } from './recorder.js';
 import { Runtime } from './runtime.js';
+import { writeStopOutcome } from './stop-outcome.js';
 import { controlHandler } from './runtime-view.js';
 import { reloadVerdict } from './runtime-reload.js';
 import type { RuntimeDeps } from './runtime-types.js';
@@ -281,11 +282,21 @@ async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec:
 
   // Until media and timers hold the event loop open, this does: the daemon lives until shutdown.
   const keepAlive = setInterval(() => undefined, 1 << 30);
+  let exitReason: string | null = null;
   deps.onReady?.({ kind: 'ready', pid });
   try {
     while (state.exitCode === null) {
       const e = await queue.next();
       (handlers[e.kind] as Handler<DaemonEvent>)(e, state);
+    }
+    if (rt && deps.cluster) {
+      const unreleased = rt.unreleased();
+      try {
+        writeStopOutcome(deps.cluster.stateDir, { pid, exitCode: state.exitCode, unreleased });
+      } catch (e) {
+        log.log('warn', `Could not record the shutdown's outcome for heartbeat stop: ${(e as Error).message}`);
+      }
+      if (unreleased.length > 0) exitReason = `${unreleased.map((u) => u.group).join(', ')} failed to stop and may still run here`;
     }
   } finally {
     clearInterval(keepAlive);
@@ -298,7 +309,8 @@ async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec:
   if (state.exitCode !== 0) {
     // The runtime gave up (the shutdown hard deadline, a crash): the reason is the line before; this
     // is the last one, and the recorder shows what led up to it.
-    log.logSync('crit', `Heartbeat exiting with code ${state.exitCode}${state.shuttingDown ? ' (shutdown did not complete)' : ''}.`);
+    const why = exitReason ? `: ${exitReason}` : state.shuttingDown ? ' (shutdown did not complete)' : '';
+    log.logSync('crit', `Heartbeat exiting with code ${state.exitCode}${why}.`);
     deps.lastWords?.spoken();
     dumpQuietly(`exit code ${state.exitCode}`);
   }

@@ -63,6 +63,7 @@ export type RuntimeEvent =
   | { readonly kind: 'standby'; readonly which: StandbyWhich }
   | { readonly kind: 'takeover'; readonly which: StandbyWhich }
   | { readonly kind: 'shutdown' }
+  | { readonly kind: 'cleanup'; readonly groups: readonly number[] }
   | { readonly kind: 'boot' }
   | { readonly kind: 'clients-stopped' };
 

@@ -7,7 +7,7 @@ import type { ControlReply, ControlRequest } from './control-socket.js';
 import { memoryLine, memoryView, type MemoryView, type TableSizes } from './memory.js';
 import type { Runtime } from './runtime.js';
 import type { GroupFailureView, GroupView, NodeView, StatusView } from './status-view.js';
-import { MIGRATION_THRESHOLD } from '../resources/plan-core.js';
+import { MIGRATION_THRESHOLD, peerMayRun } from '../resources/plan-core.js';
 
 const sec = (ms: number): string => (ms % 1000 === 0 ? String(ms / 1000) : String(ms / 1000));
 
@@ -54,6 +54,8 @@ export function buildView(rt: Runtime): StatusView {
     return {
       node: g.node, resources: g.resources.map((r) => r.spec), heldBy, state,
       ...failureOf(rt, i),
+      ...stopFailureOf(rt, i),
+      ...(peerMayRun(rt.plan, i) ? { peerStopFailed: true } : {}),
       // The peer's reports name classes in its terms, as otherHolds does.
       ...((rt.plan.peerFailed & theirs) !== 0 ? { peerFailed: true } : {}),
       ...((rt.plan.peerBlocked & theirs) !== 0 ? { peerBlocked: true } : {}),
@@ -85,6 +87,12 @@ function failureOf(rt: Runtime, i: number): { failure?: GroupFailureView } {
   return { failure };
 }
 
+function stopFailureOf(rt: Runtime, i: number): { stopFailed?: NonNullable<GroupView['stopFailed']> } {
+  const f = rt.stopFailure(i);
+  if (f === null) return {};
+  return { stopFailed: f.last ? { resource: f.last.resource, reason: f.last.reason, at: f.last.wallTime.toISOString() } : {} };
+}
+
 /** Local HH:MM:SS, as an operator reads the log beside it. */
 function clockTime(iso: string): string {
   const d = new Date(iso);
@@ -102,6 +110,14 @@ export function failureLines(g: GroupView, peer: string | null): string[] {
       : `start failed here ${times} (${f.threshold} keep it stopped here); counted until ${clockTime(f.expiresAt)}`;
     const last = f.last ? `; last: ${f.last.resource} at ${clockTime(f.last.at)}: ${f.last.reason}` : '';
     out.push(`  ${what}${last}`);
+  }
+  const sf = g.stopFailed;
+  if (sf) {
+    const last = sf.resource !== undefined ? `: ${sf.resource}${sf.at ? ` at ${clockTime(sf.at)}` : ''}: ${sf.reason ?? ''}` : '';
+    out.push(`  stop failed here${last}; it may still run here. Once fixed: heartbeat cleanup ${g.resources[0] ?? ''}`);
+  } else if (f) out[out.length - 1] += `. To retry now: heartbeat cleanup ${g.resources[0] ?? ''}`;
+  if (peer !== null && g.peerStopFailed) {
+    out.push(`  ${peer} failed to stop it and may still run it: not taken over here. Once it is stopped there: heartbeat cleanup ${g.resources[0] ?? ''}`);
   }
   if (peer !== null && (g.peerFailed || g.peerBlocked)) {
     out.push(`  ${peer} reports a failed start of it${g.peerBlocked ? ' and will not start it again for now' : ''}`);
@@ -129,6 +145,36 @@ const WHICH: readonly StandbyWhich[] = ['all', 'foreign', 'local', 'failback'];
 function parseWhich(args: readonly string[]): StandbyWhich | null {
   const w = args[0] ?? 'all';
   return (WHICH as readonly string[]).includes(w) ? (w as StandbyWhich) : null;
+}
+
+/**
+ * `heartbeat cleanup [GROUP]`: forget the failed starts and stops of one group (named by any of its
+ * resources, as haresources writes them) or of every group. The planner then starts what should run.
+ */
+function cleanupCommand(rt: Runtime, args: readonly string[]): ControlReply {
+  const groups = rt.config.groups;
+  const name = args[0];
+  const chosen = name === undefined ? groups.map((_g, i) => i) : groups.flatMap((g, i) => (g.resources.some((r) => r.spec === name) ? [i] : []));
+  if (chosen.length === 0) {
+    const known = groups.map((g) => g.resources[0]?.spec ?? '').join(', ');
+    return { out: '', err: `heartbeat cleanup: no resource group ${name} in haresources here (groups: ${known || 'none'}).
+`, code: 2 };
+  }
+  if (rt.state !== 'running') return { out: '', err: `heartbeat cleanup: heartbeat is not running normally (${rt.state}).
+`, code: 1 };
+  const key = (i: number): string => groups[i]?.resources[0]?.spec ?? `#${i}`;
+  const peerStuck = (i: number): boolean => peerMayRun(rt.plan, i);
+  const failed = chosen.filter((i) => rt.stopFailure(i) !== null || rt.groupFailure(i) !== null || peerStuck(i));
+  const busy = failed.filter((i) => { const g = groups[i]; return g !== undefined && rt.runner.busy(g); });
+  if (busy.length > 0) return { out: '', err: `heartbeat cleanup: scripts of ${busy.map(key).join(', ')} are running; try again when they finish.
+`, code: 1 };
+  if (failed.length === 0) return { out: `Nothing to clean up: no failed start or stop of ${name ?? 'any resource group'} here.
+`, err: '', code: 0 };
+  const what = (i: number): string =>
+    rt.stopFailure(i) !== null ? 'its failed stop' : peerStuck(i) ? `${rt.plan.cfg.peer}'s failed stop of it` : 'its failed starts';
+  const lines = failed.map((i) => `Cleaned up ${key(i)}: ${what(i)} forgotten here.`);
+  rt.push({ kind: 'cleanup', groups: failed });
+  return { out: `${lines.join('\n')}\n`, err: '', code: 0, data: { cleaned: failed.map(key) } };
 }
 
 /** What the daemon adds to the runtime's tables: its recorder and its control socket. */
@@ -164,6 +210,8 @@ export function controlHandler(
         const memory = await memoryOf(rt, daemonTables, false);
         return { out: `${renderStatus(v)}${memoryLine(memory)}\n`, err: '', code: 0, data: { ...v, memory } };
       }
+      case 'cleanup':
+        return cleanupCommand(rt, req.args);
       case 'memory': {
         // `memory gc`: a full collection first, so heapUsed is what is retained (the soak's figure).
         const memory = await memoryOf(rt, daemonTables, req.args[0] === 'gc');

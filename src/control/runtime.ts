@@ -34,6 +34,8 @@ export class Runtime {
   private coreWake: number | undefined;
   /** Per group: the last start that failed here, for `heartbeat status` (the core keeps only counts). */
   private readonly lastStartFailure = new Map<number, StartFailureNote>();
+  /** Why a group's stop failed, while the planner keeps it 'failed' (until `heartbeat cleanup`). */
+  private readonly lastStopFailure = new Map<number, StartFailureNote>();
   /** Links on which our own broadcast has come back once. */
   private readonly echoed = new Set<string>();
   private lastTickAt = -Infinity;
@@ -156,6 +158,14 @@ export class Runtime {
       case 'standby':
       case 'takeover':
         return { kind: e.kind, which: e.which, at };
+      case 'cleanup':
+        for (const g of e.groups) {
+          const group = this.cfg.groups[g];
+          if (group) this.runner.clearFailed(group);
+          this.lastStartFailure.delete(g);
+          this.lastStopFailure.delete(g);
+        }
+        return { kind: 'cleanup', groups: e.groups, at };
       default:
         return { kind: e.kind, at };
     }
@@ -179,7 +189,12 @@ export class Runtime {
       case 'run-group':
         if (a.op === 'stop') cancelReannounce(this.cfg.groups[a.group]);
         runGroup(this.cfg.groups, this.runner, this.log, (ev) => this.push(ev), a.group, a.op, (o) => {
-          if (o.op === 'start' && !o.ok && o.failure) this.lastStartFailure.set(a.group, { resource: o.failure.resource, reason: o.failure.reason, wallTime: this.clock.wallTime() });
+          const note = o.failure ? { resource: o.failure.resource, reason: o.failure.reason, wallTime: this.clock.wallTime() } : null;
+          if (o.op === 'start' && !o.ok && note) this.lastStartFailure.set(a.group, note);
+          if (o.stopFailed && note) {
+            const why = o.failure?.op === 'stop' ? note.reason : `${note.reason} in its start; the stop after it failed too`;
+            this.lastStopFailure.set(a.group, { ...note, reason: why });
+          }
         });
         return;
       case 'reannounce':
@@ -287,6 +302,22 @@ export class Runtime {
     };
   }
 
+  /** Groups whose stop failed and that may still run here, with why (for `heartbeat stop`'s answer). */
+  unreleased(): UnreleasedGroup[] {
+    return this.cfg.groups.flatMap((g, i) => {
+      const f = this.stopFailure(i);
+      if (f === null) return [];
+      return [{ group: g.resources[0]?.spec ?? `#${i}`, ...(f.last ? { resource: f.last.resource, reason: f.last.reason } : {}) }];
+    });
+  }
+
+  /** Group i failed to stop here and may still run (until `heartbeat cleanup`); null otherwise. */
+  stopFailure(i: number): { last?: StartFailureNote } | null {
+    if (this.plan.groups[i] !== 'failed') return null;
+    const last = this.lastStopFailure.get(i);
+    return last ? { last } : {};
+  }
+
   /** The start-failure policy's view of group i here; null when no failed start of it is live. */
   groupFailure(i: number): GroupFailure | null {
     const core = this.core;
@@ -300,6 +331,12 @@ export class Runtime {
       ...(last ? { last } : {}),
     };
   }
+}
+
+export interface UnreleasedGroup {
+  readonly group: string;
+  readonly resource?: string;
+  readonly reason?: string;
 }
 
 export interface StartFailureNote {

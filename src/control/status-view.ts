@@ -26,6 +26,10 @@ export interface GroupView {
   readonly state: 'started' | 'stopped' | 'starting' | 'stopping' | 'failed';
   /** The start-failure policy here: present while a failed start of the group counts on this node. */
   readonly failure?: GroupFailureView;
+  /** Its stop failed here: it may still run, and it stays out of every decision until `heartbeat cleanup`. */
+  readonly stopFailed?: { readonly resource?: string; readonly reason?: string; readonly at?: string };
+  /** The dead peer's last report said its stop of it failed: not taken over here until `heartbeat cleanup`. */
+  readonly peerStopFailed?: boolean;
   /** The other node's last resource report says a start of a group of this class failed (blocked: it will not try again). */
   readonly peerFailed?: boolean;
   readonly peerBlocked?: boolean;

@@ -65,6 +65,8 @@ export type NodeEvent =
   | { readonly kind: 'takeover'; readonly which: StandbyWhich; readonly at: number }
   /** SIGTERM: release, shutdone, exit. */
   | { readonly kind: 'shutdown'; readonly at: number }
+  /** `heartbeat cleanup`: forget these groups' failed starts and stops (the operator fixed them). */
+  | { readonly kind: 'cleanup'; readonly groups: readonly number[]; readonly at: number }
   /** The respawn clients have been stopped (after the flush): the last line, then exit. */
   | { readonly kind: 'clients-stopped'; readonly at: number };
 
@@ -209,10 +211,12 @@ export class NodeCore {
         return this.planStep({ kind: e.kind, at, which: e.which });
       case 'shutdown':
         return this.onShutdown(at);
+      case 'cleanup':
+        return this.planStep({ kind: 'cleanup', at, groups: e.groups });
       case 'clients-stopped':
         if (this.exitCode === null || this.flushAt !== undefined) return;
         this.log('info', `${this.cluster.thisNode} Heartbeat shutdown complete.`);
-        return this.exit(0);
+        return this.exit(this.exitCode);
     }
   }
 
@@ -380,7 +384,8 @@ export class NodeCore {
           this.ipfail({ kind: 'rscstatus', at, value: f.value });
           break;
         case 'shutdown-complete':
-          this.finishShutdown(at);
+          // A group that failed to stop may still run here: the exit code says so (systemd, init).
+          this.finishShutdown(at, f.unreleased.length > 0 ? 1 : 0);
           break;
         case 'wake-at':
           sawWake = true;
@@ -463,9 +468,9 @@ export class NodeCore {
     this.planStep({ kind: 'shutdown', at });
   }
 
-  private finishShutdown(at: number): void {
+  private finishShutdown(at: number, code = 0): void {
     if (this.exitCode !== null) return;
-    this.exitCode = 0;
+    this.exitCode = code;
     this.mem({ kind: 'stop', at });
     this.flushAt = at + (this.cfg.hasMedia ? FLUSH_MS : 0);
   }

@@ -13,7 +13,7 @@
 // 2 s, 4 s, ... until MIGRATION_THRESHOLD failures block the group there. Failures expire after
 // FAILURE_TIMEOUT_MS (or when the daemon restarts: the counts live in memory). The peer learns our failures from `failed=` and
 // `blocked=` in our resource reports (a Heartbeat 3.0.6 peer ignores the two fields).
-import { blockedHere, failedMask, failureLive, FAILURE_TIMEOUT_MS, jobsIdle, log, nice, runsAny, sendResourcesHeld, type Ctx } from './plan-core.js';
+import { blockedHere, failedMask, failureLive, FAILURE_TIMEOUT_MS, jobsIdle, log, nice, peerMayRun, runsAny, sendResourcesHeld, stuckMask, type Ctx } from './plan-core.js';
 import { FOREIGN_RSC, LOCAL_RSC, type PlanState, type RscMask } from './plan-types.js';
 
 const BACKOFF_MS = 2000;
@@ -25,6 +25,10 @@ const peerCls = (mine: boolean): RscMask => (mine ? FOREIGN_RSC : LOCAL_RSC);
 
 export function backoff(fails: number): number {
   return Math.min(BACKOFF_MAX_MS, BACKOFF_MS * 2 ** Math.max(0, fails - 1));
+}
+
+function runsHealthy(s: Ctx['s'], set: RscMask): boolean {
+  return s.cfg.groups.some((g, i) => s.groups[i] === 'yes' && (cls(g.node === s.cfg.thisNode) & set) !== 0);
 }
 
 /** Returns true when it queued a job. */
@@ -42,7 +46,9 @@ export function converge(c: Ctx): boolean {
   const groups = s.cfg.groups;
   if (s.peerUp) {
     if ((!s.otherStable && !asking) || s.awaitPeerReport) return false;
-    if (runsAny(s, FOREIGN_RSC) && (s.otherHolds & LOCAL_RSC) !== 0) {
+    // A group whose stop failed is left alone (the operator's, until cleanup): stopping it again
+    // on every report made an endless loop of failing stops.
+    if (runsHealthy(s, FOREIGN_RSC) && (s.otherHolds & LOCAL_RSC) !== 0) {
       s.queue.push({ kind: 'yield', set: FOREIGN_RSC });
       return true;
     }
@@ -69,7 +75,7 @@ export function converge(c: Ctx): boolean {
   // is started at once.
   let queued = false;
   groups.forEach((g, i) => {
-    if (s.groups[i] !== 'no' || blockedHere(s, i, c.at)) return;
+    if (s.groups[i] !== 'no' || blockedHere(s, i, c.at) || peerMayRun(s, i)) return;
     if (!failureLive(s, i, c.at)) log(c, 'info', `Resource group ${g.key} is held by no live node: starting it here.`);
     else if (retryDue(c, i)) log(c, 'info', `Retrying resource group ${g.key} (start failed ${s.fails[i]} time(s) here; no other node can hold it).`);
     else return;
@@ -131,9 +137,11 @@ function correctClaims(c: Ctx): void {
   const s = c.s;
   const m = factClaims(s);
   const failed = failedMask(s, false, c.at);
-  if (m === s.iHold && failed === s.reportedFailed) return;
+  const stuck = stuckMask(s);
+  if (m === s.iHold && failed === s.reportedFailed && stuck === s.reportedStuck) return;
   s.iHold = m as RscMask;
   s.reportedFailed = failed;
+  s.reportedStuck = stuck;
   sendResourcesHeld(c, true);
 }
 

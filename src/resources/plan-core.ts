@@ -59,7 +59,30 @@ export function sendResourcesHeld(c: Ctx, stable: boolean, comment?: string): vo
   const blocked = failedMask(c.s, true, c.at);
   if (failed !== 0) pairs.push(['failed', word(failed)]);
   if (blocked !== 0) pairs.push(['blocked', word(blocked)]);
+  const stuck = stuckMask(c.s);
+  if (stuck !== 0) pairs.push(['stopfailed', word(stuck)]);
   send(c, msg(...pairs));
+}
+
+/** Classes (our terms) with a group whose stop failed here: it may still run. */
+export function stuckMask(s: MutState | PlanState): RscMask {
+  let m = 0;
+  s.cfg.groups.forEach((g, i) => {
+    if (s.groups[i] === 'failed') m |= g.node === s.cfg.thisNode ? LOCAL_RSC : FOREIGN_RSC;
+  });
+  return m as RscMask;
+}
+
+/**
+ * The peer's last report said its stop of this group's class failed, and it is not up to claim it
+ * now: the group may still run there. With no STONITH to make sure it does not, nobody starts it
+ * here until the operator runs `heartbeat cleanup` (as Pacemaker blocks a resource whose stop
+ * failed on an unfenced node).
+ */
+export function peerMayRun(s: MutState | PlanState, g: number): boolean {
+  const grp = s.cfg.groups[g];
+  if (grp === undefined || s.peerUp) return false;
+  return (s.peerStuck & (grp.node === s.cfg.thisNode ? FOREIGN_RSC : LOCAL_RSC)) !== 0;
 }
 
 /** Does a group of this class (our terms) run here, or may it (a failed stop)? */

@@ -8,6 +8,7 @@ import {
   emitStep,
   groupsOf,
   groupsOfNode,
+  peerMayRun,
   log,
   nice,
   send,
@@ -17,16 +18,49 @@ import {
   word,
   type Ctx,
 } from './plan-core.js';
-import { ALL_RSC, FOREIGN_RSC, LOCAL_RSC, msg, type Job, type PlanEvent, type RscMask, type RunningJob } from './plan-types.js';
+import { ALL_RSC, FOREIGN_RSC, LOCAL_RSC, NO_RSC, msg, type Job, type PlanEvent, type RscMask, type RunningJob } from './plan-types.js';
 import { ASK_RESOURCES, IP_REQUEST, IP_REQUEST_RESP, RESOURCE, SHUTDONE } from '../wire/types-v1.js';
 
 const RSC_MGR = '/usr/share/heartbeat/ResourceManager';
 
 /** go_standby(): which groups a standby job acts on ("actresources"). */
 function actOn(who: 'me' | 'other', set: RscMask): RscMask {
+  if (set === NO_RSC) return NO_RSC;
   if (set === FOREIGN_RSC) return who === 'me' ? FOREIGN_RSC : LOCAL_RSC;
   if (set === LOCAL_RSC) return who === 'me' ? LOCAL_RSC : FOREIGN_RSC;
   return ALL_RSC;
+}
+
+/**
+ * Not in Heartbeat, which reboots the machine when a stop fails: a class with a group that failed to
+ * stop stays ours (it may still run here), so the 'done' offers the peer only the classes really let
+ * go. Otherwise the peer starts the group beside the copy still running here.
+ */
+function narrowToReleased(c: Ctx, act: RscMask): void {
+  const s = c.s;
+  let stuck = 0;
+  const keys: string[] = [];
+  s.cfg.groups.forEach((g, i) => {
+    const bit = g.node === s.cfg.thisNode ? LOCAL_RSC : FOREIGN_RSC;
+    if ((act & bit) === 0 || s.groups[i] !== 'failed') return;
+    stuck |= bit;
+    keys.push(g.key);
+  });
+  if (stuck === 0) return;
+  s.standbyType = (s.standbyType & ~stuck) as RscMask;
+  // goStandby() let go of the claim up front; what still runs here is claimed again in our reports.
+  s.iHold = (s.iHold | stuck) as RscMask;
+  log(c, 'error', `Standby: ${keys.join(', ')} failed to stop and may still run here: kept, and ${s.cfg.peer} is offered our ${word(s.standbyType)} resources only.`);
+}
+
+/** Leaves out, with a CRIT line, the groups whose stop failed on the dead peer (peerMayRun). */
+function notStuckOnPeer(c: Ctx, groups: readonly number[]): number[] {
+  return groups.filter((g) => {
+    if (!peerMayRun(c.s, g)) return true;
+    const key = c.s.cfg.groups[g]?.key ?? '';
+    log(c, 'crit', `Not taking over ${key}: ${c.s.cfg.peer} failed to stop it and may still run it, and no STONITH device is configured. Once it is stopped there: heartbeat cleanup ${key}`);
+    return false;
+  });
 }
 
 function begin(c: Ctx, job: Job): RunningJob['steps'] {
@@ -35,7 +69,7 @@ function begin(c: Ctx, job: Job): RunningJob['steps'] {
   switch (job.kind) {
     case 'req-our': {
       const local = groupsOf(s, LOCAL_RSC);
-      const steps = startSteps(s, local);
+      const steps = startSteps(s, notStuckOnPeer(c, local));
       // req_resource: alone or nice_failback -> pretend the owner agreed (ip-request-resp to self);
       // legacy with the peer up -> ask it politely with ip-request and wait for its answer.
       const ask = !nice(s) && s.peerUp;
@@ -56,7 +90,7 @@ function begin(c: Ctx, job: Job): RunningJob['steps'] {
       return job.who === 'me' ? stopSteps(s, gs) : startSteps(s, gs);
     }
     case 'mach-down': {
-      const gs = groupsOfNode(s, job.node);
+      const gs = notStuckOnPeer(c, groupsOfNode(s, job.node));
       for (const g of gs) log(c, 'info', `Taking over resource group ${s.cfg.groups[g]?.key ?? ''}`);
       return startSteps(s, gs);
     }
@@ -71,7 +105,7 @@ function begin(c: Ctx, job: Job): RunningJob['steps'] {
     case 'yield':
       // The claim goes with the last stop (finish): until then the addresses are still up here.
       log(c, 'warn', `${s.cfg.peer} holds resource groups that it prefers and so do we: releasing them here (the preferred node keeps a group).`);
-      return stopSteps(s, groupsOf(s, job.set));
+      return stopSteps(s, groupsOf(s, job.set).filter((g) => s.groups[g] === 'yes'));
   }
 }
 
@@ -86,6 +120,7 @@ function finish(c: Ctx, job: Job, weOwn: boolean): void {
     case 'standby': {
       const act = actOn(job.who, job.set);
       log(c, 'info', `${word(act)} HA resource ${job.who === 'me' ? 'release' : 'acquisition'} completed (standby).`);
+      if (job.who === 'me') narrowToReleased(c, act);
       send(c, msg(['t', ASK_RESOURCES], ['rsc_hold', word(s.standbyType)], ['info', 'done']));
       return;
     }
@@ -99,11 +134,14 @@ function finish(c: Ctx, job: Job, weOwn: boolean): void {
       }
       log(c, 'info', `mach_down takeover complete for node ${job.node}.`);
       return;
-    case 'giveup-all':
-      log(c, 'info', 'All HA resources relinquished.');
+    case 'giveup-all': {
+      const unreleased = s.cfg.groups.filter((_g, i) => s.groups[i] === 'failed').map((g) => g.key);
+      if (unreleased.length === 0) log(c, 'info', 'All HA resources relinquished.');
+      else log(c, 'error', `Not all HA resources relinquished: ${unreleased.join(', ')} failed to stop and may still run here.`);
       send(c, msg(['t', SHUTDONE], ['st', 'dead']), false);
-      c.fx.push({ kind: 'shutdown-complete' });
+      c.fx.push({ kind: 'shutdown-complete', unreleased });
       return;
+    }
     case 'take':
       return;
     case 'give': {

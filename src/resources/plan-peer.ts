@@ -121,6 +121,7 @@ export function peerRestarted(c: Ctx): void {
   s.otherHolds = NO_RSC;
   s.otherStable = false;
   s.peerHasResources = false;
+  s.peerStuck = NO_RSC; // its start-up released what it still ran; its reports say what failed
   dropStaleTakeover(c);
   // Its start-up released whatever it still ran from before (reconcile on start), possibly our
   // addresses after a cut: the LAN may hold its MAC for them, so announce what we hold again.

@@ -91,6 +91,8 @@ export type PlanEvent =
       /** The resource spec that failed, for the log. */
       readonly failed?: string;
     }
+  /** `heartbeat cleanup`: the operator has fixed these groups; forget their failed starts and stops. */
+  | { readonly kind: 'cleanup'; readonly at: number; readonly groups: readonly number[] }
   | { readonly kind: 'tick'; readonly at: number };
 
 export type RscStatus = RscWord | 'transition';
@@ -104,8 +106,8 @@ export type PlanEffect =
   | { readonly kind: 'reannounce'; readonly group: number; readonly key: string }
   | { readonly kind: 'log'; readonly level: Level; readonly text: string }
   | { readonly kind: 'rscstatus'; readonly value: RscStatus }
-  /** All groups released and shutdone sent: the daemon may finish its shutdown. */
-  | { readonly kind: 'shutdown-complete' }
+  /** Groups released (but for `unreleased`, whose stop failed) and shutdone sent: the daemon may finish. */
+  | { readonly kind: 'shutdown-complete'; readonly unreleased: readonly string[] }
   | { readonly kind: 'wake-at'; readonly at: number };
 
 export type ResourceState = 'init' | 'starting' | 'bothstarting' | 'rscrcvd' | 'stable' | 'shutdown';
@@ -175,8 +177,11 @@ export interface PlanState {
   /** The peer's last report: classes it failed to start, and classes it will not start (its terms). */
   readonly peerFailed: RscMask;
   readonly peerBlocked: RscMask;
-  /** The failed classes our last report told the peer about. */
+  /** Classes (its terms) with a group whose stop failed on the peer: it may still run them there. */
+  readonly peerStuck: RscMask;
+  /** The failed classes our last report told the peer about, and our classes with a failed stop. */
   readonly reportedFailed: RscMask;
+  readonly reportedStuck: RscMask;
   /** After a partition heal: what the peer runs is unknown until its next full report. */
   readonly awaitPeerReport: boolean;
   /** Seq of the peer's newest resource report (0 = none since its start): older ones are stale. */

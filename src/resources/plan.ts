@@ -17,7 +17,7 @@
 //   after ours, to get the report that proof needs. A real Heartbeat peer answers it as usual and
 //   takes its own groups when it sees our isstable=1 report, so both sides skip the 10 s.
 import { converge } from './plan-converge.js';
-import { announce, log, nice, reqOurResources, rscStatusOf, send, sendResourcesHeld, type Ctx, type MutState } from './plan-core.js';
+import { announce, log, nice, peerMayRun, reqOurResources, rscStatusOf, send, sendResourcesHeld, type Ctx, type MutState } from './plan-core.js';
 import { onGroupDone, pump } from './plan-jobs.js';
 import { QUERY, giveupResources, ipRequest, ipRequestResp, partitionReturn, peerAppeared, peerDead, peerRestarted, shutdone } from './plan-peer.js';
 import { adminStandby, askForResources, checkStandbyTimer, peerTakeover, performAutoFailback } from './plan-standby.js';
@@ -74,6 +74,8 @@ export function initPlan(cfg: PlanConfig): PlanState {
     peerFailed: NO_RSC,
     peerBlocked: NO_RSC,
     reportedFailed: NO_RSC,
+    peerStuck: NO_RSC,
+    reportedStuck: NO_RSC,
     awaitPeerReport: false,
     peerRscSeq: 0,
     convergeAt: 0,
@@ -149,8 +151,35 @@ function handle(c: Ctx, e: PlanEvent): void {
       return giveupResources(c);
     case 'group-done':
       return onGroupDone(c, e);
+    case 'cleanup':
+      return cleanup(c, e.groups);
     case 'tick':
       return tick(c);
+  }
+}
+
+/**
+ * `heartbeat cleanup`: the operator says the cause is fixed. A group whose stop failed counts as
+ * stopped again and its failed starts are forgotten; settle()'s converge then starts it where the
+ * rules say, and correctClaims() tells the peer the failure marks are gone.
+ */
+function cleanup(c: Ctx, groups: readonly number[]): void {
+  const s = c.s;
+  for (const g of groups) {
+    const key = s.cfg.groups[g]?.key;
+    if (key === undefined) continue;
+    const peerBit = s.cfg.groups[g]?.node === s.cfg.thisNode ? FOREIGN_RSC : LOCAL_RSC;
+    const what = [
+      s.groups[g] === 'failed' ? 'failed stop' : '',
+      (s.fails[g] ?? 0) > 0 ? `${s.fails[g]} failed start(s)` : '',
+      peerMayRun(s, g) ? `${s.cfg.peer}'s failed stop` : '',
+    ].filter(Boolean);
+    if (what.length === 0) continue;
+    if (peerMayRun(s, g)) s.peerStuck = (s.peerStuck & ~peerBit) as RscMask;
+    if (s.groups[g] === 'failed') s.groups[g] = 'no';
+    s.fails[g] = 0;
+    s.failAt[g] = 0;
+    log(c, 'info', `Resource group ${key}: ${what.join(' and ')} cleared by the operator.`);
   }
 }
 
@@ -383,6 +412,7 @@ function peerResource(c: Ctx, f: Map<string, string>, n: RscMask, full: boolean,
     s.awaitPeerReport = false;
     s.peerFailed = encodeRsc(f.get('failed'));
     s.peerBlocked = encodeRsc(f.get('blocked'));
+    s.peerStuck = encodeRsc(f.get('stopfailed'));
   }
   reannounceReleased(c, (before & ~s.otherHolds) as RscMask);
   if (full) s.peerReported = true;

@@ -14,7 +14,7 @@ import { Heap } from './heap.js';
 import { Rng } from './rng.js';
 
 /** What a group is doing on one machine, whatever its daemon believes. */
-export type Truth = 'stopped' | 'starting' | 'started' | 'stopping';
+export type Truth = 'stopped' | 'starting' | 'started' | 'stopping' | 'stop-failed';
 
 export interface LinkFault {
   /** Probability that one datagram is lost. 1 = cut. */
@@ -78,6 +78,11 @@ interface SimNode {
   /** Injected script faults: fail the next N starts of a group; hang the next stop for ms. */
   readonly failStarts: number[];
   readonly hangStop: number[];
+  /** Stops of the group still to fail here (the group keeps running). */
+  readonly failStops: number[];
+  /** When the last start of each group began here, and when its last stop failed. */
+  readonly startBeganAt: number[];
+  readonly stopFailedAt: number[];
   /** Why the last process ended: 'crash', an exit code, or null while running / never started. */
   ended: 'crash' | number | null;
   startedAt: number;
@@ -131,6 +136,9 @@ export class SimCluster {
       echoed: new Set(),
       failStarts: cfg.groups.map(() => 0),
       hangStop: cfg.groups.map(() => 0),
+      failStops: cfg.groups.map(() => 0),
+      startBeganAt: cfg.groups.map(() => -Infinity),
+      stopFailedAt: cfg.groups.map(() => -Infinity),
       ended: null,
       startedAt: -Infinity,
       joinedAt: -Infinity,
@@ -204,6 +212,23 @@ export class SimCluster {
   command(i: number, kind: 'shutdown' | 'standby' | 'takeover', which: StandbyWhich = 'all'): void {
     const ev: NodeEvent = kind === 'shutdown' ? { kind, at: this.now } : { kind, which, at: this.now };
     this.enqueueCore(i, ev);
+  }
+
+  /** `heartbeat cleanup` of these groups on node i. */
+  cleanup(i: number, groups: readonly number[]): void {
+    this.enqueueCore(i, { kind: 'cleanup', groups, at: this.now });
+  }
+
+  /** The operator stops a group by hand (what a failed stop left running) and mends its stop. */
+  stopByHand(i: number, group: number): void {
+    const n = this.nodes[i] as SimNode;
+    if (n.truth[group] === 'stop-failed') n.truth[group] = 'stopped';
+    n.failStops[group] = 0;
+  }
+
+  /** The next `times` stops of the group on node i fail (Infinity: until stopByHand). */
+  failNextStop(i: number, group: number, times = 1): void {
+    (this.nodes[i] as SimNode).failStops[group] = times;
   }
 
   setLink(from: number, to: number, link: number | 'all', f: Partial<LinkFault>): void {
@@ -394,6 +419,7 @@ export class SimCluster {
     const count = group.resources.length;
     if (op === 'start') {
       n.truth[g] = 'starting';
+      n.startBeganAt[g] = this.now;
       let t = 0;
       let failed: string | undefined;
       for (const r of group.resources) {
@@ -408,13 +434,19 @@ export class SimCluster {
       }
       this.q.push(this.now + t, { kind: 'op-done', node: i, inc: n.inc, group: g, op, ok: failed === undefined, ...(failed ? { failed } : {}) });
     } else {
-      n.truth[g] = 'stopping';
+      // Stopping it again while its stop is still broken lets nothing go: it keeps counting as held.
+      if (n.truth[g] !== 'stop-failed' || (n.failStops[g] ?? 0) === 0) n.truth[g] = 'stopping';
       let t = 0;
       for (let k = 0; k < count; k++) t += this.pick(this.scripts.stopMs);
       const hang = n.hangStop[g] ?? 0;
       n.hangStop[g] = 0;
       if (hang > 0) this.observer.onInjected?.(`stop of group ${g} hangs ${Math.round(hang)} ms on ${n.name} (injected)`, hang);
-      this.q.push(this.now + t + hang, { kind: 'op-done', node: i, inc: n.inc, group: g, op, ok: true });
+      const fails = (n.failStops[g] ?? 0) > 0;
+      if (fails) {
+        n.failStops[g] = (n.failStops[g] ?? 1) - 1;
+        this.observer.onInjected?.(`stop of group ${g} fails on ${n.name}; it keeps running (injected)`, 0);
+      }
+      this.q.push(this.now + t + hang, { kind: 'op-done', node: i, inc: n.inc, group: g, op, ok: !fails });
     }
   }
 
@@ -428,7 +460,10 @@ export class SimCluster {
     if (it.op === 'start') {
       n.truth[it.group] = it.ok ? 'started' : 'stopped';
       if (it.ok) n.announcedAt[it.group] = this.now; // IPaddr's start sends gratuitous ARP
-    } else n.truth[it.group] = 'stopped';
+    } else {
+      n.truth[it.group] = it.ok ? 'stopped' : 'stop-failed';
+      if (!it.ok) n.stopFailedAt[it.group] = this.now;
+    }
     if (n.core === null) return;
     const ev: NodeEvent = it.op === 'start' && !it.ok
       ? { kind: 'group-done', at: this.now, group: it.group, op: it.op, ok: false, rolledBack: true, ...(it.failed ? { failed: it.failed } : {}) }

@@ -3,6 +3,7 @@
 // from an operator's what-if script ("node1 dies at 10s; eth1 cut at 20s for 3s").
 import type { SimCluster } from './cluster.js';
 import type { Rng } from './rng.js';
+import { peerMayRun } from '../resources/plan-core.js';
 
 export type FaultKind =
   | 'crash-holder'
@@ -16,6 +17,7 @@ export type FaultKind =
   | 'graceful-stop'
   | 'fail-start'
   | 'hang-stop'
+  | 'fail-stop'
   | 'standby'
   | 'young-crash'
   | 'young-cut'
@@ -40,6 +42,14 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'young-pause',
   'clock-step',
 ];
+
+/**
+ * Drawn only when asked for (RunOptions.kinds): adding a kind to FAULT_KINDS would change every
+ * seed's plan, and the regression cases replay plans by seed. 'fail-stop': the holder's stops of
+ * a group fail (it keeps running), hb_standby there; 5-20 s later the operator mends the stop,
+ * stops the group by hand and runs `heartbeat cleanup`.
+ */
+export const WITH_OPERATOR_KINDS: readonly FaultKind[] = [...FAULT_KINDS, 'fail-stop'];
 
 /** Routine acts: no ERROR or CRIT line may follow them. */
 export const ROUTINE: ReadonlySet<FaultKind> = new Set(['graceful-stop', 'standby']);
@@ -70,8 +80,8 @@ export function faultSpan(f: Fault, settleMs: number): number {
 }
 
 /** A random fault at `at`: durations as in the lab campaign, in multiples of deadtime. */
-export function randomFault(rng: Rng, at: number, t: Timing, nodes: number, groups: number): Fault {
-  const kind = rng.pick(FAULT_KINDS);
+export function randomFault(rng: Rng, at: number, t: Timing, nodes: number, groups: number, kinds: readonly FaultKind[] = FAULT_KINDS): Fault {
+  const kind = rng.pick(kinds);
   const D = t.deadtimeMs;
   const node = rng.int(nodes);
   const group = rng.int(Math.max(1, groups));
@@ -96,6 +106,8 @@ export function randomFault(rng: Rng, at: number, t: Timing, nodes: number, grou
       return { ...base, forMs: rng.range(1, 4) * D };
     case 'hang-stop':
       return { ...base, forMs: rng.range(15_000, 25_000) };
+    case 'fail-stop':
+      return { ...base, forMs: rng.range(5_000, 20_000) };
     case 'standby':
       return { ...base, forMs: 0 };
     case 'young-crash':
@@ -120,6 +132,23 @@ function cut(sim: SimCluster, a: number, b: number, loss: number, oneWay = false
 
 function isolate(sim: SimCluster, i: number, loss: number): void {
   for (let j = 0; j < sim.nodes.length; j++) if (j !== i) cut(sim, i, j, loss);
+}
+
+/**
+ * The operator after a failed stop on node i: mends the stop, stops by hand what it left running,
+ * and runs `heartbeat cleanup` wherever status names the failure (there, and on a peer that would
+ * not take the group over). A frozen node answers no command: the operator waits for it.
+ */
+function operatorCleanup(sim: SimCluster, i: number, g: number, onAct: (text: string, routine: boolean) => void, routine: boolean): void {
+  if (sim.paused(i)) return sim.at(sim.now + 500, () => operatorCleanup(sim, i, g, onAct, routine));
+  const name = (j: number): string => sim.nodes[j]?.name ?? `#${j}`;
+  onAct(`the operator mends group ${g}'s stop on ${name(i)} and stops it by hand`, routine);
+  sim.stopByHand(i, g);
+  sim.nodes.forEach((n, j) => {
+    if (!n.core || (n.core.plan.groups[g] !== 'failed' && !peerMayRun(n.core.plan, g))) return;
+    onAct(`heartbeat cleanup on ${name(j)}`, routine);
+    sim.cleanup(j, [g]);
+  });
 }
 
 /** Schedule one fault on the simulator; returns a short description for the timeline. */
@@ -202,6 +231,14 @@ export function applyFault(sim: SimCluster, f: Fault, onAct: (text: string, rout
         sim.hangNextStop(i, f.group, f.forMs);
         sim.command(i, 'shutdown');
         restartWhenDown(sim, i, 1000, onAct, routine);
+        return;
+      }
+      case 'fail-stop': {
+        const i = holder ?? f.node;
+        onAct(`next stop of group ${f.group} on ${name(i)} fails; hb_standby on it; cleanup in ${ms(f.forMs)}`, routine);
+        sim.failNextStop(i, f.group, Infinity);
+        sim.command(i, 'standby', 'all');
+        sim.at(sim.now + f.forMs, () => operatorCleanup(sim, i, f.group, onAct, routine));
         return;
       }
       case 'standby': {
@@ -290,6 +327,10 @@ export interface ScriptStep {
  *   node1 isolated at 20s for 3s      every medium of node1 cut
  *   eth0 loss 20% at 20s for 10s      random loss on a medium
  *   node2 fails start at 5s           the next start of every group on node2 fails once
+ *   node2 fails stop at 5s            every stop on node2 fails (what ran keeps running)
+ *   node2 cleanup at 40s              the operator mends node2's stops, stops by hand what they
+ *                                     left running, and runs `heartbeat cleanup` wherever status
+ *                                     names a failure
  */
 export function parseWhatIf(text: string, nodes: readonly string[], links: readonly string[]): ScriptStep[] {
   const steps: ScriptStep[] = [];
@@ -340,8 +381,12 @@ export function parseWhatIf(text: string, nodes: readonly string[], links: reado
           });
         case 'fails start':
           return push((sim) => sim.nodes[i(sim)]?.cfg.groups.forEach((_, g) => sim.failNextStart(i(sim), g)));
+        case 'fails stop':
+          return push((sim) => sim.nodes[i(sim)]?.cfg.groups.forEach((_, g) => sim.failNextStop(i(sim), g, Infinity)));
+        case 'cleanup':
+          return push((sim) => sim.nodes[i(sim)]?.cfg.groups.forEach((_, g) => operatorCleanup(sim, i(sim), g, () => undefined, true)));
         default:
-          throw new Error(`${where}: unknown action [${verb}] for a node (dies, crashes, stops, starts, freezes, standby, takeover, isolated, fails start)`);
+          throw new Error(`${where}: unknown action [${verb}] for a node (dies, crashes, stops, starts, freezes, standby, takeover, isolated, fails start, fails stop, cleanup)`);
       }
     }
     const li = links.indexOf(who);

@@ -139,7 +139,15 @@ export class Invariants {
 
       // Exclusivity while the two can talk. A node whose stop of the group is under way is letting
       // go (a hanging stop script is bounded by the stop timeout, not by this rule).
-      const keeping = holders.filter((i) => sim.nodes[i]?.truth[gi] !== 'stopping' || !sim.nodes[i]?.core);
+      // A copy whose stop failed while it was letting go of a double holding cannot be resolved
+      // without STONITH (Heartbeat reboots there): the operator's. A start beside a copy already
+      // known stuck is not excused.
+      const stuckAt = Math.max(...holders.map((i) => (sim.nodes[i]?.truth[gi] === 'stop-failed' ? (sim.nodes[i]?.stopFailedAt[gi] ?? -Infinity) : -Infinity)));
+      const keeping = holders.filter((i) => {
+        const nd = sim.nodes[i];
+        if (nd?.truth[gi] === 'stopping' && nd.core) return false;
+        return !(nd?.truth[gi] !== 'stop-failed' && (nd?.startBeganAt[gi] ?? -Infinity) < stuckAt);
+      });
       // On lossy media (20 %, 50 % loss) a node may rightly declare the other dead: the pair
       // counts as talking there once each has the other alive again; on clean media, always.
       let talking = false;
@@ -155,9 +163,11 @@ export class Invariants {
         }
       } else t.dualSince = null;
 
-      // Availability: someone serves, if anyone could.
+      // Availability: someone serves, if anyone could. A stop that failed leaves the group to the
+      // operator (nobody may start it beside what still runs) until `heartbeat cleanup`.
       const blocked = capable.every((i) => sim.nodes[i]?.core?.groupBlocked(gi) ?? false);
-      if (serving.length === 0 && !moving && capable.length > 0 && !blocked) {
+      const stuck = holders.some((i) => sim.nodes[i]?.truth[gi] === 'stop-failed');
+      if (serving.length === 0 && !moving && capable.length > 0 && !blocked && !stuck) {
         t.unheldSince ??= now;
         const since = Math.max(t.unheldSince, this.capableChangedAt);
         let bound = young ? this.bounds.settleMs : this.bounds.takeoverMs;

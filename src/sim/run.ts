@@ -3,7 +3,7 @@
 // faults that still show the same rule broken, and replayed with the printed command.
 import type { ClusterConfig } from '../config/types.js';
 import { SimCluster, type SimLogLine } from './cluster.js';
-import { ROUTINE, applyFault, faultSpan, randomFault, type Fault, type ScriptStep } from './faults.js';
+import { ROUTINE, applyFault, faultSpan, randomFault, type Fault, type FaultKind, type ScriptStep } from './faults.js';
 import { boundsFor, Invariants, type Violation } from './invariants.js';
 import { Rng } from './rng.js';
 
@@ -20,6 +20,8 @@ export interface RunOptions {
   readonly keepTrace?: boolean;
   /** Stop at the first violation (campaigns). */
   readonly stopAtFirst?: boolean;
+  /** Fault kinds to draw from (default FAULT_KINDS; WITH_OPERATOR_KINDS adds failed stops and cleanup). */
+  readonly kinds?: readonly FaultKind[];
 }
 
 export interface TraceLine {
@@ -64,8 +66,8 @@ export function runSim(o: RunOptions): RunResult {
         first.groups.forEach((_, g) => {
           const who =
             s.nodes
-              .filter((n) => n.truth[g] === 'started')
-              .map((n) => (n.core === null ? `${n.name} (daemon gone, addresses left up)` : n.name))
+              .filter((n) => n.truth[g] === 'started' || n.truth[g] === 'stop-failed')
+              .map((n) => (n.truth[g] === 'stop-failed' ? `${n.name} (its stop failed: may still run)` : n.core === null ? `${n.name} (daemon gone, addresses left up)` : n.name))
               .join(' + ') || 'nobody';
           if (who !== holders[g]) {
             holders[g] = who;
@@ -106,7 +108,7 @@ export function runSim(o: RunOptions): RunResult {
   } else {
     const n = o.faults ?? 10;
     for (let k = 0; k < n; k++) {
-      const f = randomFault(planRng, t, { keepaliveMs: h.keepaliveMs, deadtimeMs: h.deadtimeMs }, sim.nodes.length, first.groups.length);
+      const f = randomFault(planRng, t, { keepaliveMs: h.keepaliveMs, deadtimeMs: h.deadtimeMs }, sim.nodes.length, first.groups.length, o.kinds);
       faults.push(f);
       // Mostly one fault at a time, settled; sometimes the next one lands while this one plays out.
       const span = faultSpan(f, bounds.settleMs);

@@ -1,7 +1,7 @@
 // The real `heartbeat` command in child processes: temp config, temp pidfile/state dir, no root needed.
 import { expect } from 'chai';
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,6 +101,40 @@ describe('heartbeat CLI @integration', function () {
     await until(() => lines(join(dir, 'ha-log')).some((l) => l.endsWith('info: Configuration re-read (SIGHUP).')));
     expect(lines(join(dir, 'ha-log.1')).some((l) => l.includes('Configuration validated'))).to.equal(true);
     expect(hb([...g, 'stop']).status).to.equal(0);
+  });
+
+  it('stop exits 1 naming a group whose stop failed; cleanup answers for what it finds', async function () {
+    this.timeout(90_000);
+    // A resource whose start works and whose stop always fails (the stop is retried 10 times, 1 s apart).
+    const flag = join(dir, 'stuck.running');
+    mkdirSync(join(dir, 'resource.d'));
+    writeFileSync(join(dir, 'resource.d', 'stuck'),
+      `#!/bin/sh\ncase "$1" in\n start) touch '${flag}';;\n stop) echo busy >&2; exit 1;;\n` +
+        ` status) if [ -e '${flag}' ]; then echo running; else echo stopped; exit 3; fi;;\nesac\nexit 0\n`, { mode: 0o755 });
+    writeFileSync(join(dir, 'haresources'), 'node1 stuck\n');
+    writeFileSync(join(dir, 'ha.cf'), readFileSync(join(dir, 'ha.cf'), 'utf8')
+      .replace('deadtime 10', 'deadtime 3').replace('warntime 5', 'warntime 2').replace('initdead 20', 'initdead 6'));
+    const gi = [...g, '--init-dir', join(dir, 'no-init.d')];
+    expect(hb([...gi, 'start']).status).to.equal(0);
+    await until(() => existsSync(flag), 20_000);
+    const none = hb([...gi, 'cleanup']);
+    expect([none.status, none.stdout]).to.deep.equal([0, 'Nothing to clean up: no failed start or stop of any resource group here.\n']);
+    const bad = hb([...gi, 'cleanup', 'nosuch']);
+    expect([bad.status, bad.stderr]).to.deep.equal([2, 'heartbeat cleanup: no resource group nosuch in haresources here (groups: stuck).\n']);
+
+    const stop = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/heartbeat.ts', ...gi, 'stop'], { cwd: repo, env, encoding: 'utf8', timeout: 60_000 });
+    expect(stop.status, stop.stderr).to.equal(1);
+    expect(stop.stderr).to.equal('heartbeat: stopped, but resource group stuck failed to stop (stuck: exit code 1) and may still run here. See ha-log.\n');
+    const log = lines(join(dir, 'ha-log')).join('\n');
+    expect(log).to.include('ERROR: Not all HA resources relinquished: stuck failed to stop and may still run here.');
+    expect(log).to.include('CRIT: Heartbeat exiting with code 1: stuck failed to stop and may still run here.');
+    expect(hb([...gi, 'cleanup']).status).to.equal(7);
+    // The next stop of a daemon that released everything says nothing of the old outcome.
+    rmSync(flag);
+    writeFileSync(join(dir, 'haresources'), '');
+    expect(hb([...gi, 'start']).status).to.equal(0);
+    const clean = hb([...gi, 'stop']);
+    expect([clean.status, clean.stderr]).to.deep.equal([0, '']);
   });
 
   it('runs attached with start --foreground, logging to stderr, and exits 0 on SIGTERM', async () => {

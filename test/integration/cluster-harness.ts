@@ -52,6 +52,10 @@ export class TestNode {
   readonly garps: string[] = [];
   /** Resource keys ("fake:g0") whose next start fails (one-shot each). */
   readonly failStartOnce = new Set<string>();
+  /** Resource keys whose next start exits 1 but leaves the resource running (one-shot each). */
+  readonly failStartRunningOnce = new Set<string>();
+  /** Resource keys whose every stop fails (the resource keeps running) while they are in the set. */
+  readonly failStop = new Set<string>();
   /** Virtual time of the last start(). */
   startedAt = 0;
   constructor(
@@ -183,7 +187,12 @@ export class Cluster {
         const out = (code: number, stdout: string, stderr = ''): void =>
           res({ code, signal: null, stdout, stderr, timedOut: false, truncated: false, durationMs: ms });
         if (op === 'start' && n.failStartOnce.delete(key)) return out(1, '', `cannot start ${key}: disk on fire\n`);
+        if (op === 'start' && n.failStartRunningOnce.delete(key)) {
+          n.running.add(key);
+          return out(1, '', `${key} started, but its health check failed\n`);
+        }
         if (op === 'start') n.running.add(key);
+        if (op === 'stop' && n.failStop.has(key)) return out(1, '', `cannot stop ${key}: device busy\n`);
         if (op === 'stop') n.running.delete(key);
         if (op === 'status') return n.running.has(key) ? out(0, 'running\n') : out(3, 'stopped\n');
         void o;

@@ -26,12 +26,13 @@ describe('@integration heartbeat status shows failed starts and the reason', fun
     let st = await n1.control('status');
     expect(st.out).to.match(new RegExp(
       `^group IPaddr::192\\.0\\.2\\.10/24/eth0 fake::g0 \\(preferred node1\\): not held \\(scripts here: stopped\\)\\n` +
-        `  start failed here 1 time \\(3 keep it stopped here\\); counted until ${hhmmss}; last: fake::g0 at ${hhmmss}: exit code 1$`, 'm'));
+        `  start failed here 1 time \\(3 keep it stopped here\\); counted until ${hhmmss}; last: fake::g0 at ${hhmmss}: exit code 1\\. ` +
+        `To retry now: heartbeat cleanup IPaddr::192\\.0\\.2\\.10/24/eth0$`, 'm'));
 
     await c.until(() => n1.rt.groupFailure(0)?.blocked === true, 60_000, 'three failed starts');
     await c.advance(100);
     st = await n1.control('status');
-    expect(st.out).to.match(new RegExp(`^  start failed here 3 times: not started here again until ${hhmmss} \\(or a restart of heartbeat\\); last: fake::g0 at ${hhmmss}: exit code 1$`, 'm'));
+    expect(st.out).to.match(new RegExp(`^  start failed here 3 times: not started here again until ${hhmmss} \\(or a restart of heartbeat\\); last: fake::g0 at ${hhmmss}: exit code 1\\. To retry now: heartbeat cleanup \\S+$`, 'm'));
     const g = (st.data as StatusView).groups[0];
     expect(g?.failure).to.deep.include({ fails: 3, threshold: 3, blocked: true });
     expect(g?.failure?.last).to.deep.include({ resource: 'fake::g0', reason: 'exit code 1' });
@@ -48,7 +49,7 @@ describe('@integration heartbeat status shows failed starts and the reason', fun
     await c.until(() => c.holders().join() === 'node2', 30_000, 'node2 holds after node1 failed to start');
     await c.advance(1000);
     const s1 = await n1.control('status');
-    expect(s1.out).to.match(/^ {2}start failed here 1 time \(3 keep it stopped here\); counted until .*; last: fake::g0 at .*: exit code 1$/m);
+    expect(s1.out).to.match(/^ {2}start failed here 1 time \(3 keep it stopped here\); counted until .*; last: fake::g0 at .*: exit code 1\. To retry now: heartbeat cleanup \S+$/m);
     const s2 = await n2.control('status');
     expect(s2.out).to.match(/held by node2 \(scripts here: started\)\n {2}node1 reports a failed start of it\n/);
     expect(s2.out).to.not.match(/start failed here/);
