@@ -1,22 +1,24 @@
 // The soak (issue 24): our daemon and the real Heartbeat 3.0.6, the same pair on the same lab
 // (ucast eth1 + bcast eth0, the VIP and its web page on node1, a client loading it), through
 // phases: warm-up, steady, 20 % loss on one medium, churn (hb_standby / hb_takeover on node1, and
-// kill -9 + restart of node2, every 20 s), a packet flood at the media. Per phase and node: false
+// kill -9 + restart of node2, every 20 s), CPU starvation (busy loops in a sibling cgroup), a
+// packet flood at the media. Per phase and node: false
 // deaths, late-heartbeat lines, heartbeat send interval p50/p99/max from a capture (and how many
 // intervals passed warntime there), RSS slope by least squares, RSS at the end, heapUsed after a
 // forced full GC (ours), CPU, fds, zombies, log growth (and 30 days of it), bytes/s on the heartbeat
 // link.
 //
 //   npm run soak -- [--short] [--timers 50ms|1s] [--contenders heartbeat-ts,heartbeat-3.0.6]
-//                   [--minutes warm-up=8,steady=30,loss=10,churn=10,flood=5] [--gc-every MIN]
+//                   [--minutes warm-up=8,steady=30,loss=10,churn=10,starve=5,flood=5] [--gc-every MIN]
 // Ours is asked for heapUsed after a forced full GC (control command `memory gc`) at the end of each
 // phase, after the phase's last RSS sample; --gc-every MIN adds some within phases (they lower RSS).
 //                   [--sequential] [--csv FILE] [--node-options 'V8/NODE OPTIONS for ours']
-// --short: 5 minutes in all (warm-up 1, steady 1.5, loss 1, churn 1, flood 0.5). Root only. Both
+// --short: 5.5 minutes in all (warm-up 1, steady 1.5, loss 1, churn 1, starve 0.5, flood 0.5). Root only. Both
 // contenders run side by side (two labs at once) unless --sequential. Outside CI.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { HttpProbe } from '../test/lab/http-probe.js';
 import { Lab } from '../test/lab/lab.js';
 import { isRoot, shQuiet } from '../test/lab/netns.js';
@@ -30,10 +32,10 @@ import { leastSquaresSlope, percentile, soakVerdicts } from './soak-stats.js';
 
 export const TIMERS_50MS: Timers = { label: '50ms/1s', keepaliveMs: 50, deadtimeMs: 1000, warntimeMs: 300, initdeadMs: 5000 };
 
-const PHASES = ['warm-up', 'steady', 'loss', 'churn', 'flood'] as const;
+const PHASES = ['warm-up', 'steady', 'loss', 'churn', 'starve', 'flood'] as const;
 export type PhaseName = (typeof PHASES)[number];
-const SHORT: Record<PhaseName, number> = { 'warm-up': 1, steady: 1.5, loss: 1, churn: 1, flood: 0.5 };
-const LONG: Record<PhaseName, number> = { 'warm-up': 8, steady: 30, loss: 10, churn: 10, flood: 5 };
+const SHORT: Record<PhaseName, number> = { 'warm-up': 1, steady: 1.5, loss: 1, churn: 1, starve: 0.5, flood: 0.5 };
+const LONG: Record<PhaseName, number> = { 'warm-up': 8, steady: 30, loss: 10, churn: 10, starve: 5, flood: 5 };
 const NODES = ['node1', 'node2'] as const;
 const CHURN_PERIOD_MS = 20_000;
 const FLOOD_PPS = 500;
@@ -177,6 +179,37 @@ function startFlood(lab: Lab, pps: number, ms: number): ChildProcess {
   return lab.spawn('client', process.execPath, ['-e', script]);
 }
 
+/**
+ * CPU starvation: one busy loop per core in a cgroup of its own, a sibling of the daemons' (the
+ * root cgroup of the cpu controller, v1 or v2), with the default weight. The daemons run at
+ * realtime priority, as Heartbeat's do; the client and the sampler do not, and feel it.
+ */
+function startHog(prefix: string): { stop: () => Promise<void>; where: string } {
+  const v2 = '/sys/fs/cgroup/cgroup.controllers';
+  let dir: string | null = null;
+  if (existsSync('/sys/fs/cgroup/cpu/cgroup.procs')) dir = `/sys/fs/cgroup/cpu/${prefix}-hog`;
+  else if (existsSync(v2) && readFileSync(v2, 'utf8').split(/\s+/).includes('cpu')) dir = `/sys/fs/cgroup/${prefix}-hog`;
+  if (dir) mkdirSync(dir, { recursive: true });
+  const hogs = Array.from({ length: availableParallelism() }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  for (const h of hogs) if (dir && h.pid) writeFileSync(join(dir, 'cgroup.procs'), `${h.pid}\n`);
+  return {
+    where: dir ?? 'no cpu cgroup controller here: the busy loops share the bench\'s cgroup',
+    stop: async () => {
+      for (const h of hogs) if (h.exitCode === null && h.signalCode === null) h.kill('SIGKILL');
+      await Promise.all(hogs.map((h) => (h.exitCode !== null || h.signalCode !== null ? null : new Promise((r) => h.once('exit', r)))));
+      // A cgroup goes with rmdir once empty; its last task may take a moment to leave.
+      for (let k = 0; dir && k < 50; k++) {
+        try {
+          rmdirSync(dir);
+          break;
+        } catch {
+          await sleep(100);
+        }
+      }
+    },
+  };
+}
+
 /** Runs one contender through every phase; returns its samples and the phase spans. */
 async function soakOne(c: Contender, a: Args, res: Results): Promise<void> {
   const t = a.timers;
@@ -279,6 +312,8 @@ async function runPhase(lab: Lab, c: Contender, p: PhaseName, ms: number, span: 
   }
   let flood: ChildProcess | null = null;
   if (p === 'flood') flood = startFlood(lab, FLOOD_PPS, ms);
+  const hog = p === 'starve' ? startHog(lab.prefix) : null;
+  if (hog) say(`${c.name}: ${availableParallelism()} busy loop(s) in ${hog.where}`);
   try {
     if (p === 'churn') {
       while (Date.now() + CHURN_PERIOD_MS <= end) {
@@ -305,6 +340,7 @@ async function runPhase(lab: Lab, c: Contender, p: PhaseName, ms: number, span: 
   } finally {
     if (p === 'loss') lab.clearFaults();
     if (flood && flood.exitCode === null) flood.kill('SIGTERM');
+    await hog?.stop();
   }
 }
 

@@ -133,14 +133,40 @@ export function cleanup(g: Globals, io: Io, group: string | undefined): Promise<
   return command(g, io, 'cleanup', group === undefined ? [] : [group], (why) => `not running, nothing to clean up (${why}); failure marks do not outlive the daemon.`);
 }
 
-/** SIGHUP: re-read config, reopen logs (the daemon validates before applying). */
-export function reload(g: Globals, io: Io): number {
+/**
+ * `heartbeat reload`: validate here first (FILE:LINE, exit 6, nothing sent); then the daemon
+ * re-reads, applies what may change live and answers: 0 applied, 1 refused (why). A daemon
+ * without a control socket to answer gets SIGHUP, as Heartbeat's did, and ha-log tells.
+ */
+export async function reload(g: Globals, io: Io): Promise<number> {
   const st = pidfileState(g.pidfile);
   if (st.kind !== 'running') {
     io.err('ERROR: heartbeat is not running.\n');
     return EXIT.NOT_RUNNING;
   }
-  return signal(st.pid, 'SIGHUP', io) ?? EXIT.OK;
+  const r = loadConfig({ dir: g.configDir, ...(g.node !== undefined ? { nodeName: g.node } : {}), initDir: g.initDir });
+  const errors = r.issues.filter((i) => i.severity === 'error');
+  if (!r.config) {
+    for (const i of errors) io.err(`${formatIssue(i)}\n`);
+    io.err(`${NOT_VALID} [${g.configDir}]: ${errors.length} error(s); not reloaded, nothing sent to the daemon.\n`);
+    return EXIT.NOT_CONFIGURED;
+  }
+  const a = await askDaemon(g.ctlSocket, { cmd: 'reload', args: [] });
+  switch (a.kind) {
+    case 'reply':
+      io.out(a.reply.out);
+      io.err(a.reply.err);
+      return a.reply.code;
+    case 'denied':
+      io.err(`heartbeat: ${a.message}\n`);
+      return EXIT.NO_PRIVILEGE;
+    default: {
+      const failed = signal(st.pid, 'SIGHUP', io);
+      if (failed !== null) return failed;
+      io.err(`heartbeat: no answer on the control socket (${a.message}); sent SIGHUP instead: see ha-log for the outcome.\n`);
+      return EXIT.OK;
+    }
+  }
 }
 
 /** Validate ha.cf, haresources and authkeys; print every issue as FILE:LINE: message. */

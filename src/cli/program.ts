@@ -33,7 +33,7 @@ Classic Heartbeat equivalents:
   heartbeat            = heartbeat start      /etc/init.d/heartbeat start
   heartbeat -k         = heartbeat stop       /etc/init.d/heartbeat stop
   heartbeat -s         = heartbeat status     /etc/init.d/heartbeat status
-  heartbeat -r         = heartbeat reload     (SIGHUP: re-read ha.cf/authkeys, keep resources)
+  heartbeat -r         = heartbeat reload     (validate, then re-read ha.cf/authkeys; says what was applied)
   heartbeat -V         = heartbeat version
   heartbeat -d         raise the debug level (repeatable; at run time: kill -USR1 / -USR2)
   heartbeat check      is new: validate ${BUILTIN.configDir}/ha.cf, haresources and authkeys without starting
@@ -106,9 +106,9 @@ export async function main(args: readonly string[], io: Io = processIo): Promise
     });
   program
     .command('reload')
-    .description('SIGHUP: re-read and validate the config, reopen logs (classic: -r)')
-    .action((_o: unknown, cmd: Command) => {
-      code = reload(globals(cmd), io);
+    .description('validate the config here (exit 6 if broken), then have the daemon re-read it and reopen its logs; prints what it applied (0) or why not (1) (classic: -r)')
+    .action(async (_o: unknown, cmd: Command) => {
+      code = await reload(globals(cmd), io);
     });
   program
     .command('cleanup [group]')

@@ -193,7 +193,11 @@ async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec:
           if (ctl === null) return resolve({ recorderLines, controlClients: 0 });
           ctl.getConnections((err, n) => resolve({ recorderLines, controlClients: err ? -1 : n }));
         });
-      ctl = await listenControl(cl.ctlSocket, controlHandler(rt, { dump: () => dumpCommand('heartbeat dump') }, daemonTables), { log });
+      const reloadCommand = (): ControlReply => {
+        const v = reload(state, 'heartbeat reload');
+        return v.applied ? { out: `${v.text}\n`, err: '', code: 0 } : { out: '', err: `heartbeat: ${v.text}\n`, code: 1 };
+      };
+      ctl = await listenControl(cl.ctlSocket, controlHandler(rt, { dump: () => dumpCommand('heartbeat dump'), reload: reloadCommand }, daemonTables), { log });
       respawner = startClients(config, log, clock, cl);
     } catch (e) {
       const message = (e as Error).message;
@@ -225,6 +229,27 @@ async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec:
     );
   };
 
+  /** SIGHUP and `heartbeat reload`: re-read, log the outcome, apply what may change live; the outcome for the command. */
+  const reload = (s: DaemonState, via: string): { applied: boolean; text: string } => {
+    log.reopen();
+    if (!deps.reloadConfig) return { applied: false, text: 'this daemon has no configuration files to re-read' };
+    const r = deps.reloadConfig();
+    for (const i of r.issues) log.log(i.severity === 'error' ? 'error' : i.severity === 'warning' ? 'warn' : 'info', formatIssue(i));
+    if (!r.config) {
+      log.log('error', 'Configuration error, configuration not reloaded.');
+      const first = r.issues.filter((i) => i.severity === 'error').map(formatIssue);
+      return { applied: false, text: `Configuration error, configuration not reloaded: ${first.join('; ')}` };
+    }
+    const lines = rt ? reloadVerdict(s.config, r.config, via) : { apply: true, logs: [{ level: 'info' as const, text: `Configuration re-read (${via}).` }] };
+    for (const line of lines.logs) log.log(line.level, line.text);
+    if (lines.apply) {
+      s.config = r.config;
+      log.setDebug(r.config.haCf.debug);
+      if ('keys' in lines && lines.keys) rt?.applyAuthkeys(r.config.authkeys);
+    }
+    return { applied: lines.apply, text: lines.logs.map((l) => l.text).join(' ') };
+  };
+
   const handlers: { [K in DaemonEvent['kind']]: Handler<Extract<DaemonEvent, { kind: K }>> } = {
     exit(e, s) {
       s.exitCode = e.code;
@@ -249,23 +274,7 @@ async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec:
       s.exitCode = 0;
     },
     reload(_e, s) {
-      log.reopen();
-      if (!deps.reloadConfig) return;
-      const r = deps.reloadConfig();
-      for (const i of r.issues) log.log(i.severity === 'error' ? 'error' : i.severity === 'warning' ? 'warn' : 'info', formatIssue(i));
-      if (r.config && rt) {
-        const v = reloadVerdict(s.config, r.config);
-        for (const line of v.logs) log.log(line.level, line.text);
-        if (v.apply) {
-          s.config = r.config;
-          log.setDebug(r.config.haCf.debug);
-        }
-      } else if (r.config) {
-        s.config = r.config;
-        log.log('info', 'Configuration re-read (SIGHUP).');
-      } else {
-        log.log('error', 'Configuration error, configuration not reloaded.');
-      }
+      reload(s, 'SIGHUP');
     },
     'debug-up'() {
       log.setDebug(log.debugLevel() + 1);

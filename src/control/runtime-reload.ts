@@ -1,13 +1,17 @@
 // SIGHUP / `heartbeat reload` on a running node: what may change without a restart. Pure.
-// Applied live: the debug level. Everything the running cores were built from (nodes, media, groups,
-// keys, timers, failback policy, log destinations) is compared, and any difference is refused with
-// the list of what changed: the node keeps running on its old configuration until restarted.
+// Applied live: the debug level and authkeys (key rotation, README). Everything else the running
+// cores were built from (nodes, media, groups, timers, failback policy, log destinations) is
+// compared, and any difference is refused with the list of what changed: the node keeps running
+// on its old configuration, keys included, until restarted.
 import type { ClusterConfig, HaCf } from '../config/types.js';
 import type { Level } from '../log/types.js';
+import { METHOD_STRENGTH } from '../wire/auth.js';
 
 export interface ReloadVerdict {
   readonly apply: boolean;
   readonly changed: readonly string[];
+  /** authkeys changed and is applied with the rest. */
+  readonly keys: boolean;
   readonly logs: readonly { readonly level: Level; readonly text: string }[];
 }
 
@@ -18,7 +22,6 @@ const CHECKS: readonly [string, (c: ClusterConfig) => unknown][] = [
   ['heartbeat media', (c) => c.haCf.media],
   ['udpport', (c) => c.haCf.udpport],
   ['resource groups (haresources)', (c) => c.groups.map((g) => [g.node, g.resources.map((r) => r.spec)])],
-  ['authkeys', (c) => [c.authkeys.activeIndex, c.authkeys.keys]],
   ['timers (keepalive/deadtime/warntime/initdead/deadping)', (c) => timers(c.haCf)],
   ['auto_failback', (c) => c.haCf.autoFailback],
   ['ping nodes', (c) => [c.haCf.pingNodes, c.haCf.pingGroups]],
@@ -31,18 +34,26 @@ function timers(h: HaCf): number[] {
   return [h.keepaliveMs, h.deadtimeMs, h.warntimeMs, h.initdeadMs, h.deadpingMs];
 }
 
-export function reloadVerdict(running: ClusterConfig, next: ClusterConfig): ReloadVerdict {
+export function reloadVerdict(running: ClusterConfig, next: ClusterConfig, via = 'SIGHUP'): ReloadVerdict {
   const changed = CHECKS.filter(([, f]) => j(f(running)) !== j(f(next))).map(([name]) => name);
   if (changed.length > 0) {
     return {
       apply: false,
       changed,
+      keys: false,
       logs: [
         { level: 'error', text: `Configuration change needs a restart: ${changed.join(', ')} changed; still running with the old configuration.` },
       ],
     };
   }
-  const logs: { level: Level; text: string }[] = [{ level: 'info', text: 'Configuration re-read (SIGHUP).' }];
+  const logs: { level: Level; text: string }[] = [{ level: 'info', text: `Configuration re-read (${via}).` }];
   if (running.haCf.debug !== next.haCf.debug) logs.push({ level: 'info', text: `debug now set to ${next.haCf.debug}` });
-  return { apply: true, changed, logs };
+  const keys = j([running.authkeys.activeIndex, running.authkeys.keys]) !== j([next.authkeys.activeIndex, next.authkeys.keys]);
+  if (keys) {
+    const a = next.authkeys;
+    const active = a.keys.get(a.activeIndex);
+    const accepted = [...a.keys].filter(([, e]) => active !== undefined && METHOD_STRENGTH[e.method] >= METHOD_STRENGTH[active.method]).map(([n]) => n);
+    logs.push({ level: 'info', text: `authkeys re-read: sending with auth ${a.activeIndex} (${active?.method ?? '?'}); accepting auth ${accepted.join(', ')}.` });
+  }
+  return { apply: true, changed, keys, logs };
 }

@@ -35,7 +35,7 @@ export class Outbox {
   /** What we sent (our broadcast comes back to us) and what the runtime has verified. */
   readonly known = new KnownDatagrams();
   private readonly history = new SentHistory(HISTORY);
-  private readonly cfg: ClusterConfig;
+  private cfg: ClusterConfig;
   private readonly clock: Clock;
   private readonly loadavg: (() => string) | undefined;
   private ld = '';
@@ -45,6 +45,16 @@ export class Outbox {
     this.cfg = cfg;
     this.clock = clock;
     this.loadavg = loadavg;
+  }
+
+  /**
+   * New keys (reload). Datagrams remembered as authentic were checked with the old ones, and
+   * their copies must not pass unchecked once a key is gone. The rexmit history keeps its old
+   * signatures, which a peer with the old key still accepts, as before the reload.
+   */
+  setAuthkeys(authkeys: ClusterConfig['authkeys']): void {
+    this.cfg = { ...this.cfg, authkeys };
+    this.known.clear();
   }
 
   /**

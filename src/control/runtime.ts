@@ -1,7 +1,7 @@
 // The node runtime: the thin adapter around the node core (node/core.ts). It owns the sockets, the
 // one timer, the child processes and the files; it turns I/O into core events (one at a time, in
 // arrival order) and carries out the actions the core returns. No rule of the cluster lives here.
-import type { ResourceGroup } from '../config/types.js';
+import type { ClusterConfig, ResourceGroup } from '../config/types.js';
 import { realClock, type Clock } from '../lib/clock.js';
 import type { Log } from '../log/types.js';
 import type { Medium } from '../media/index.js';
@@ -24,7 +24,7 @@ export class Runtime {
   readonly log: Log;
   readonly clock: Clock;
   private readonly deps: RuntimeDeps;
-  private readonly cfg;
+  private cfg;
   private core: NodeCore | null = null;
   private closing = false;
   private queue: RuntimeEvent[] = [];
@@ -300,6 +300,12 @@ export class Runtime {
       planQueue: this.plan.queue.length,
       startFailures: this.lastStartFailure.size,
     };
+  }
+
+  /** `heartbeat reload` with a changed authkeys: sign with its active key from the next message on. */
+  applyAuthkeys(authkeys: ClusterConfig['authkeys']): void {
+    this.cfg = { ...this.cfg, authkeys };
+    this.outbox.setAuthkeys(authkeys);
   }
 
   /** Groups whose stop failed and that may still run here, with why (for `heartbeat stop`'s answer). */

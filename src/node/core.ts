@@ -334,7 +334,7 @@ export class NodeCore {
           break;
         case 'node-restarted':
           if (f.node === peer) {
-            this.planStep({ kind: 'peer-restarted', at });
+            this.planStep({ kind: 'peer-restarted', at, generation: f.generation });
             this.planStep({ kind: 'peer-appeared', at });
           }
           break;

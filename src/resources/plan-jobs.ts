@@ -48,7 +48,8 @@ function narrowToReleased(c: Ctx, act: RscMask): void {
   });
   if (stuck === 0) return;
   s.standbyType = (s.standbyType & ~stuck) as RscMask;
-  // goStandby() let go of the claim up front; what still runs here is claimed again in our reports.
+  // goStandby() let go of the claim up front; what still runs here is claimed again in our reports
+  // (the peer waits for the next one: plan-standby.ts).
   s.iHold = (s.iHold | stuck) as RscMask;
   log(c, 'error', `Standby: ${keys.join(', ')} failed to stop and may still run here: kept, and ${s.cfg.peer} is offered our ${word(s.standbyType)} resources only.`);
 }
@@ -121,6 +122,9 @@ function finish(c: Ctx, job: Job, weOwn: boolean): void {
       const act = actOn(job.who, job.set);
       log(c, 'info', `${word(act)} HA resource ${job.who === 'me' ? 'release' : 'acquisition'} completed (standby).`);
       if (job.who === 'me') narrowToReleased(c, act);
+      // The peer has just let these go: a group we ran already (its start skipped) sent no ARP, and
+      // the LAN may still point at the peer (simulator seed 40186 once standbys outlive a restart).
+      else for (const g of groupsOf(s, act)) if (s.groups[g] === 'yes') c.fx.push({ kind: 'reannounce', group: g, key: s.cfg.groups[g]?.key ?? '' });
       send(c, msg(['t', ASK_RESOURCES], ['rsc_hold', word(s.standbyType)], ['info', 'done']));
       return;
     }

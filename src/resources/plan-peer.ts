@@ -108,12 +108,16 @@ export function peerDead(c: Ctx): void {
   if ((s.iHold & FOREIGN_RSC) === 0) takeoverFromNode(c);
 }
 
-export function peerRestarted(c: Ctx): void {
+export function peerRestarted(c: Ctx, generation?: number): void {
   const s = c.s;
   const hadOurs = (s.otherHolds & FOREIGN_RSC) !== 0;
   forgetPeerStart(c);
   s.peerRscSeq = 0; // a new generation numbers from 1 again
-  if (s.standby !== 'not') {
+  // A request we answered that came from the new incarnation itself (it can overtake the status
+  // that tells us of the restart) stands: the peer carries it out and waits for us (simulator
+  // seed 60141, 1s/3s off, with failed stops drawn).
+  const fresh = s.standby === 'other' && generation !== undefined && s.standbyPeerGen === generation;
+  if (s.standby !== 'not' && !fresh) {
     log(c, 'info', 'Cancelling pending standby operation');
     s.standby = 'not';
     s.standbyDeadline = 0;

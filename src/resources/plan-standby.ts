@@ -81,6 +81,7 @@ export function askForResources(c: Ctx, f: Map<string, string>, fromMe: boolean)
         s.standby = 'me';
       } else {
         s.standby = 'other';
+        s.standbyPeerGen = parseInt(f.get('hg') ?? '', 16);
         sendStandby(c, 'other');
         s.standbyDeadline = c.at + s.cfg.standbyRunTimeoutMs;
       }
@@ -113,6 +114,9 @@ export function askForResources(c: Ctx, f: Map<string, string>, fromMe: boolean)
       } else ignored = true;
       break;
     case 'other':
+      // Less than was asked: a stop failed there, and what it kept is claimed in a report that
+      // may come after this 'done' (two media reorder); its report after our 'done' will say.
+      if (info === 'done' && !fromMe && rtype !== s.standbyType) s.awaitPeerReport = true;
       s.standbyType = rtype;
       if (info === 'done') {
         s.standbyDeadline = c.at + s.cfg.standbyRunTimeoutMs;

@@ -65,7 +65,7 @@ export type PlanEvent =
   /** The peer was declared dead (deadtime of silence, also after a graceful shutdone). */
   | { readonly kind: 'peer-dead'; readonly at: number }
   /** The peer came back with a higher generation (it restarted and holds nothing). */
-  | { readonly kind: 'peer-restarted'; readonly at: number }
+  | { readonly kind: 'peer-restarted'; readonly at: number; readonly generation?: number }
   /** A status with the same generation from a node we had declared dead: split brain heals. */
   | { readonly kind: 'partition-return'; readonly at: number }
   /** The peer is heard again after it was dead, or for the first time (not in Heartbeat). */
@@ -146,6 +146,8 @@ export interface PlanState {
   readonly standbyDeadline: number;
   /** Until when an answer to our last standby request is still welcome (0: none pending). */
   readonly askedUntil: number;
+  /** The generation (hg) of the peer's standby request we answered 'other' to (-1: none). */
+  readonly standbyPeerGen: number;
   /** Double ownership seen at the last audit: 1 our groups, 2 foreign ones (logged once each). */
   readonly bothOwn: number;
   readonly takeoverInProgress: boolean;

@@ -51,6 +51,7 @@ export function initPlan(cfg: PlanConfig): PlanState {
     standbyType: ALL_RSC,
     standbyDeadline: 0,
     askedUntil: 0,
+    standbyPeerGen: -1,
     bothOwn: 0,
     takeoverInProgress: false,
     needsFailback: false,
@@ -115,7 +116,7 @@ function handle(c: Ctx, e: PlanEvent): void {
     case 'peer-dead':
       return peerDead(c);
     case 'peer-restarted':
-      return peerRestarted(c);
+      return peerRestarted(c, e.generation);
     case 'partition-return':
       return partitionReturn(c);
     case 'peer-appeared':

@@ -80,6 +80,8 @@ interface SimNode {
   readonly hangStop: number[];
   /** Stops of the group still to fail here (the group keeps running). */
   readonly failStops: number[];
+  /** Start/stop operations of each group still running here (`heartbeat cleanup` waits for them). */
+  readonly busy: number[];
   /** When the last start of each group began here, and when its last stop failed. */
   readonly startBeganAt: number[];
   readonly stopFailedAt: number[];
@@ -137,6 +139,7 @@ export class SimCluster {
       failStarts: cfg.groups.map(() => 0),
       hangStop: cfg.groups.map(() => 0),
       failStops: cfg.groups.map(() => 0),
+      busy: cfg.groups.map(() => 0),
       startBeganAt: cfg.groups.map(() => -Infinity),
       stopFailedAt: cfg.groups.map(() => -Infinity),
       ended: null,
@@ -162,6 +165,7 @@ export class SimCluster {
     const n = this.nodes[i] as SimNode;
     if (n.core !== null) return;
     n.inc++;
+    n.busy.fill(0); // what the last incarnation ran is not waited for (its results are dropped)
     n.generation++;
     n.timerToken++;
     n.history = new Map();
@@ -417,6 +421,7 @@ export class SimCluster {
     const group = n.cfg.groups[g];
     if (!group) return;
     const count = group.resources.length;
+    n.busy[g] = (n.busy[g] ?? 0) + 1;
     if (op === 'start') {
       n.truth[g] = 'starting';
       n.startBeganAt[g] = this.now;
@@ -457,6 +462,7 @@ export class SimCluster {
       if (n.core !== null) this.enqueueCore(it.node, { kind: 'reconciled', at: this.now });
       return;
     }
+    n.busy[it.group] = Math.max(0, (n.busy[it.group] ?? 1) - 1);
     if (it.op === 'start') {
       n.truth[it.group] = it.ok ? 'started' : 'stopped';
       if (it.ok) n.announcedAt[it.group] = this.now; // IPaddr's start sends gratuitous ARP

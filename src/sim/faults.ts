@@ -137,18 +137,30 @@ function isolate(sim: SimCluster, i: number, loss: number): void {
 /**
  * The operator after a failed stop on node i: mends the stop, stops by hand what it left running,
  * and runs `heartbeat cleanup` wherever status names the failure (there, and on a peer that would
- * not take the group over). A frozen node answers no command: the operator waits for it.
+ * not take the group over), for 30 s. A frozen node answers no command: the operator waits for it.
  */
 function operatorCleanup(sim: SimCluster, i: number, g: number, onAct: (text: string, routine: boolean) => void, routine: boolean): void {
-  if (sim.paused(i)) return sim.at(sim.now + 500, () => operatorCleanup(sim, i, g, onAct, routine));
+  // `heartbeat cleanup` refuses while the group's scripts run (a hanging stop): the operator waits.
+  if (sim.paused(i) || (sim.nodes[i]?.busy[g] ?? 0) > 0) return sim.at(sim.now + 500, () => operatorCleanup(sim, i, g, onAct, routine));
   const name = (j: number): string => sim.nodes[j]?.name ?? `#${j}`;
   onAct(`the operator mends group ${g}'s stop on ${name(i)} and stops it by hand`, routine);
   sim.stopByHand(i, g);
-  sim.nodes.forEach((n, j) => {
-    if (!n.core || (n.core.plan.groups[g] !== 'failed' && !peerMayRun(n.core.plan, g))) return;
-    onAct(`heartbeat cleanup on ${name(j)}`, routine);
-    sim.cleanup(j, [g]);
-  });
+  if (sim.nodes[i]?.core?.plan.groups[g] === 'failed') {
+    onAct(`heartbeat cleanup on ${name(i)}`, routine);
+    sim.cleanup(i, [g]);
+  }
+  // Then watches heartbeat status on the other nodes for a while: a peer may name this failure
+  // only later (it declares the node dead after deadtime, and then does not take the group over).
+  const until = sim.now + 30_000;
+  const watch = (): void => {
+    sim.nodes.forEach((n, j) => {
+      if (j === i || !n.core || sim.paused(j) || !peerMayRun(n.core.plan, g)) return;
+      onAct(`heartbeat cleanup on ${name(j)}`, routine);
+      sim.cleanup(j, [g]);
+    });
+    if (sim.now < until) sim.at(sim.now + 500, watch);
+  };
+  watch();
 }
 
 /** Schedule one fault on the simulator; returns a short description for the timeline. */

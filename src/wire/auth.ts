@@ -124,11 +124,11 @@ function sameHex(a: string, b: string): boolean {
 }
 
 /**
- * Checks one auth string over `bytes`, the way 3.0.6 does (§4.1): the METHOD comes from the
- * receiver's line N, the KEY from the receiver's active `auth` entry, not from line N. We
- * copy that quirk and do not also try line N's own key: accepting what Heartbeat rejects would
- * only widen what an attacker can replay. Nodes with the same authkeys agree either way.
- * Knowingly different from Heartbeat: a method weaker than ours is refused (downgrade).
+ * Checks one auth string over `bytes`. The METHOD comes from the receiver's line N, as in 3.0.6
+ * (§4.1); the KEY is line N's own, and then, as 3.0.6 does (its quirk), our active one. Line N's
+ * own key is not in Heartbeat: it is what lets a key be rotated without downtime (README), since
+ * during the switch each node sends with its own `auth` index. Every key tried is one of ours.
+ * Knowingly different from Heartbeat: a method weaker than our active one is refused (downgrade).
  */
 export function verifyAuth(bytes: Uint8Array, trailer: AuthTrailer, authkeys: Authkeys, opts: VerifyOptions = {}): VerifyResult {
   const line = authkeys.keys.get(trailer.index);
@@ -143,7 +143,8 @@ export function verifyAuth(bytes: Uint8Array, trailer: AuthTrailer, authkeys: Au
       reason: `downgrade: auth ${trailer.index} is ${line.method}, weaker than our auth ${authkeys.activeIndex} ${active.method}`,
     };
   }
-  if (!sameHex(digest(line.method, active.key, bytes), trailer.digest)) {
+  const own = sameHex(digest(line.method, line.key, bytes), trailer.digest);
+  if (!own && (line.key === active.key || !sameHex(digest(line.method, active.key, bytes), trailer.digest))) {
     return { ok: false, code: 'bad-digest', reason: `authentication failed (auth ${trailer.index} ${line.method})` };
   }
   return { ok: true, index: trailer.index, method: line.method };

@@ -28,6 +28,11 @@ export class KnownDatagrams {
     this.next = (this.next + 1) % this.bytes.length;
   }
 
+  clear(): void {
+    this.bytes.fill(undefined);
+    this.entries.fill(undefined);
+  }
+
   /** A remembered datagram with exactly these bytes. */
   find(buf: Buffer): KnownDatagram | undefined {
     for (let i = 0; i < this.bytes.length; i++) {

@@ -97,9 +97,41 @@ describe('heartbeat CLI @integration', function () {
   it('writes to a fresh ha-log after logrotate renamed it, and logs the SIGHUP reload there', async () => {
     expect(hb([...g, 'start']).status).to.equal(0);
     renameSync(join(dir, 'ha-log'), join(dir, 'ha-log.1'));
-    expect(hb([...g, 'reload']).status).to.equal(0);
+    process.kill(Number(readFileSync(pidfile, 'utf8').trim()), 'SIGHUP');
     await until(() => lines(join(dir, 'ha-log')).some((l) => l.endsWith('info: Configuration re-read (SIGHUP).')));
     expect(lines(join(dir, 'ha-log.1')).some((l) => l.includes('Configuration validated'))).to.equal(true);
+    expect(hb([...g, 'stop']).status).to.equal(0);
+  });
+
+  it('reload validates first (exit 6, nothing sent), then prints what the daemon applied or refused', async () => {
+    expect(hb([...g, 'start']).status).to.equal(0);
+    const haCf = join(dir, 'ha.cf');
+    const good = readFileSync(haCf, 'utf8');
+    const logged = (): string[] => lines(join(dir, 'ha-log')).filter((l) => l.includes('Configuration') || l.includes('debug now'));
+    const before = logged().length;
+
+    writeFileSync(haCf, good.replace('deadtime 10', 'deadtim 10'));
+    const typo = hb([...g, 'reload']);
+    expect(typo.status).to.equal(6);
+    expect(typo.stderr).to.match(new RegExp(`^${haCf.replace(/[./]/g, '\\$&')}:\\d+: .*deadtim`, 'm'));
+    expect(typo.stderr).to.include('not reloaded, nothing sent to the daemon.');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(logged().length).to.equal(before); // the daemon heard nothing
+
+    writeFileSync(haCf, good.replace('deadtime 10', 'deadtime 12'));
+    const timer = hb([...g, 'reload']);
+    expect([timer.status, timer.stdout]).to.deep.equal([1, '']);
+    expect(timer.stderr).to.match(/^heartbeat: Configuration change needs a restart: timers \(keepalive\/deadtime\/warntime\/initdead\/deadping\) changed; still running with the old configuration\.\n$/);
+
+    writeFileSync(haCf, `${good}debug 1\n`);
+    const debug = hb([...g, 'reload']);
+    expect([debug.status, debug.stdout, debug.stderr]).to.deep.equal([0, 'Configuration re-read (heartbeat reload). debug now set to 1\n', '']);
+    expect(logged().slice(-1)[0]).to.match(/info: debug now set to 1$/);
+
+    // authkeys is applied live (key rotation, README).
+    writeFileSync(join(dir, 'authkeys'), 'auth 1\n1 sha1 testkey\n2 sha1 rotated\n3 md5 weak\n');
+    const keys = hb([...g, 'reload']);
+    expect([keys.status, keys.stdout]).to.deep.equal([0, 'Configuration re-read (heartbeat reload). authkeys re-read: sending with auth 1 (sha1); accepting auth 1, 2.\n']);
     expect(hb([...g, 'stop']).status).to.equal(0);
   });
 

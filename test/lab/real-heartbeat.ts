@@ -36,6 +36,8 @@ function idOf(db: 'passwd' | 'group', name: string): number {
 export interface RealStartOptions {
   /** How long to wait for the pid file and a live master (default 10 s). */
   timeoutMs?: number;
+  /** How long the launching process may take to exit (default 30 s). */
+  launchTimeoutMs?: number;
 }
 
 export class RealHeartbeat {
@@ -99,7 +101,17 @@ export class RealHeartbeat {
       const child = spawn('ip', ['netns', 'exec', n.ns, 'unshare', '--mount', '--uts', '--propagation', 'private', 'sh', '-c', script], {
         stdio: ['ignore', fd, fd],
       });
+      // Heartbeat's launching process normally exits at once (the daemon forks); once in a
+      // campaign it slept for 12 minutes after "Starting heartbeat 3.0.6" (its daemon gone), and
+      // the bench waited with it. It is ours (by pid): ended after 30 s, a failed start.
+      let hung = false;
+      const timer = setTimeout(() => {
+        hung = true;
+        child.kill('SIGKILL');
+      }, opts.launchTimeoutMs ?? 30_000);
       const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      clearTimeout(timer);
+      if (hung) throw new Error(`real heartbeat on ${n.name}: its launching process did not exit within 30 s (killed): ${this.stderr().slice(-500)}`);
       if (code !== 0) throw new Error(`real heartbeat on ${n.name} exited ${code}: ${this.stderr()}`);
     } finally {
       closeSync(fd);

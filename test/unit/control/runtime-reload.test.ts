@@ -23,7 +23,7 @@ describe('reload of a running node', () => {
     expect(v.logs.map((l) => l.text)).to.include('debug now set to 2');
   });
 
-  it('refuses node, group and key changes, naming them and saying it needs a restart', () => {
+  it('refuses node and group changes, naming them and saying it needs a restart (keys too stay old then)', () => {
     const next = {
       ...base,
       haCf: { ...base.haCf, nodes: ['node1', 'node3'] },
@@ -31,8 +31,17 @@ describe('reload of a running node', () => {
     } as unknown as ClusterConfig;
     const v = reloadVerdict(base, next);
     expect(v.apply).to.equal(false);
-    expect(v.changed).to.deep.equal(['node list', 'authkeys']);
-    expect(v.logs[0]?.text).to.match(/needs a restart: node list, authkeys changed; still running with the old configuration\./);
+    expect(v.changed).to.deep.equal(['node list']);
+    expect(v.logs[0]?.text).to.match(/needs a restart: node list changed; still running with the old configuration\./);
+    expect(v.keys).to.equal(false);
+  });
+
+  it('applies new authkeys live and says which indexes are accepted (none weaker than the active one)', () => {
+    const keys = new Map([[1, { method: 'md5', key: 'old' }], [2, { method: 'sha1', key: 'new' }], [3, { method: 'sha1', key: 'next' }]]);
+    const v = reloadVerdict(base, { ...base, authkeys: { ...base.authkeys, activeIndex: 2, keys } } as unknown as ClusterConfig);
+    expect(v).to.include({ apply: true, keys: true });
+    expect(v.logs.map((l) => l.text)).to.include('authkeys re-read: sending with auth 2 (sha1); accepting auth 2, 3.');
+    expect(reloadVerdict(base, base).keys).to.equal(false);
   });
 });
 

@@ -42,6 +42,21 @@ describe('simulator: failed stops and heartbeat cleanup', () => {
     expect(failed.length).to.be.within(1, 2);
   });
 
+  // Seeds from `npm run simulate -- --failed-stops` (seeds 60000 on), shrunk with the rule taken out.
+  const REGRESSIONS: { bug: string; kd: [string, string]; af: 'on' | 'off'; seed: number; keep: number[]; operator: boolean }[] = [
+    { bug: 'the acquirer started a group kept after a failed standby stop: the claim came after the narrowed done', kd: ['200ms', '1'], af: 'on', seed: 60241, keep: [0, 1, 2, 6, 9, 10, 11, 12, 16, 17, 19, 20, 22, 23], operator: true },
+    { bug: 'the same, after two standby requests crossed (auto_failback on, 1s/3s)', kd: ['1', '3'], af: 'on', seed: 60319, keep: [0, 1, 2, 3, 4, 5, 6, 8, 9], operator: true },
+    { bug: 'a standby request of the restarted peer itself was cancelled by its restart: its done was ignored', kd: ['1', '3'], af: 'off', seed: 60141, keep: [5, 7, 16, 17, 18], operator: true },
+    { bug: 'a standby acquisition of a group already running here sent no gratuitous ARP', kd: ['1', '3'], af: 'off', seed: 40186, keep: [0, 1, 3, 4, 5], operator: false },
+  ];
+  for (const r of REGRESSIONS) {
+    it(`${r.kd.join('/')} ${r.af}, seed ${r.seed} [${r.keep.join(',')}]: ${r.bug}`, () => {
+      const cfg = simConfigs(pairTexts({ keepalive: r.kd[0], deadtime: r.kd[1], autoFailback: r.af }));
+      const res = runSim({ configs: cfg, seed: r.seed, faults: 25, keep: r.keep, ...(r.operator ? { kinds: WITH_OPERATOR_KINDS } : {}) });
+      expect(res.violations.map((v) => `${v.rule}: ${v.text}`)).to.deep.equal([]);
+    });
+  }
+
   it('random campaigns with failed stops and cleanup break no rule', function () {
     this.timeout(120_000);
     const broken: string[] = [];

@@ -49,15 +49,27 @@ describe('wire auth', () => {
     expect(v.ok && v.method).to.equal('crc');
   });
 
-  it("copies Heartbeat's quirk: method from line N, key from our active line", () => {
+  it("takes line N's method, and line N's own key or (Heartbeat's quirk) our active one", () => {
     const ours = makeKeys(1, [[1, { method: 'sha1', key: 'active' }], [2, { method: 'sha1', key: 'other' }]]);
     const body = Buffer.from('###\n7:(0)t=x1,%%%\n', 'latin1');
     const withActiveKey = sign(body, makeKeys(2, [[2, { method: 'sha1', key: 'active' }]]));
     const withOwnKey = sign(body, makeKeys(2, [[2, { method: 'sha1', key: 'other' }]]));
+    const withStranger = sign(body, makeKeys(2, [[2, { method: 'sha1', key: 'stranger' }]]));
     const parse = (s: string) => ({ index: Number(s.split(' ')[0]), digest: s.split(' ')[1]! });
     expect(verifyAuth(body, parse(withActiveKey), ours).ok).to.equal(true);
-    // Line 2's own key is NOT tried: Heartbeat would reject this packet, so do we.
-    expect(verifyAuth(body, parse(withOwnKey), ours)).to.include({ ok: false, code: 'bad-digest' });
+    // A peer that has switched to `auth 2` while we still send with 1 (key rotation).
+    expect(verifyAuth(body, parse(withOwnKey), ours).ok).to.equal(true);
+    expect(verifyAuth(body, parse(withStranger), ours)).to.include({ ok: false, code: 'bad-digest' });
+    // Once line 2 is removed, nothing signed with it passes.
+    const rotated = makeKeys(1, [[1, { method: 'sha1', key: 'active' }]]);
+    expect(verifyAuth(body, parse(withOwnKey), rotated)).to.include({ ok: false, code: 'unknown-index' });
+  });
+
+  it('refuses a listed key weaker than the active one even with its own key (no downgrade during a rotation)', () => {
+    const ours = makeKeys(2, [[1, { method: 'md5', key: 'old' }], [2, { method: 'sha1', key: 'new' }]]);
+    const body = Buffer.from('###\n7:(0)t=x1,%%%\n', 'latin1');
+    const s = sign(body, makeKeys(1, [[1, { method: 'md5', key: 'old' }]]));
+    expect(verifyAuth(body, { index: 1, digest: s.split(' ')[1]! }, ours)).to.include({ ok: false, code: 'downgrade' });
   });
 
   it('never puts the expected digest (or the received one) into the reason', () => {
