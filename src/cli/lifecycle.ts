@@ -1,13 +1,13 @@
 // stop / status / reload / check / version: the init script's actions, via the pidfile and signals.
 import { unlinkSync } from 'node:fs';
-import { formatIssue, loadConfig } from '../config/load.js';
+import { formatIssue } from '../config/load.js';
 import { HEARTBEAT_COMPAT_VERSION } from '../control/daemon.js';
 import { isHeartbeatProcess, pidfileState } from '../control/pidfile.js';
 import { readStopOutcome } from '../control/stop-outcome.js';
 import { askDaemon } from './ctl-client.js';
 import { EXIT, STATUS_EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
-import type { Globals } from './options.js';
+import { loadFor, type Globals } from './options.js';
 import { ROOT_HINT } from './privilege.js';
 import { packageVersion } from './version.js';
 
@@ -144,7 +144,7 @@ export async function reload(g: Globals, io: Io): Promise<number> {
     io.err('ERROR: heartbeat is not running.\n');
     return EXIT.NOT_RUNNING;
   }
-  const r = loadConfig({ dir: g.configDir, ...(g.node !== undefined ? { nodeName: g.node } : {}), initDir: g.initDir });
+  const r = loadFor(g);
   const errors = r.issues.filter((i) => i.severity === 'error');
   if (!r.config) {
     for (const i of errors) io.err(`${formatIssue(i)}\n`);
@@ -170,8 +170,8 @@ export async function reload(g: Globals, io: Io): Promise<number> {
 }
 
 /** Validate ha.cf, haresources and authkeys; print every issue as FILE:LINE: message. */
-export function check(g: Globals, io: Io): number {
-  const r = loadConfig({ dir: g.configDir, ...(g.node !== undefined ? { nodeName: g.node } : {}), initDir: g.initDir });
+export function check(g: Globals, io: Io, portable = false): number {
+  const r = loadFor(g, !portable);
   for (const i of r.issues) (i.severity === 'error' ? io.err : io.out)(`${formatIssue(i)}\n`);
   const errors = r.issues.filter((i) => i.severity === 'error').length;
   if (!r.config) {

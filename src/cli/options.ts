@@ -1,6 +1,8 @@
 // Global options: command line over /etc/default/heartbeat over Heartbeat's built-in paths.
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { loadConfig } from '../config/load.js';
+import type { LoadResult } from '../config/types.js';
 import { DEFAULTS_FILE, readDefaultsFile, type DaemonDefaults } from './defaults-file.js';
 
 export const BUILTIN = {
@@ -69,4 +71,9 @@ export function globalsToArgv(g: Globals): string[] {
   // The child re-reads the defaults file (and its DEBUG=), so pass only our own -d count.
   for (let i = 0; i < g.cliDebug; i++) argv.push('-d');
   return argv;
+}
+
+/** The configuration the globals name; `host`: checked against this machine too (host-checks.ts). */
+export function loadFor(g: Globals, host = true): LoadResult {
+  return loadConfig({ dir: g.configDir, ...(g.node !== undefined ? { nodeName: g.node } : {}), initDir: g.initDir, host });
 }

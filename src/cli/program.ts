@@ -130,10 +130,14 @@ export async function main(args: readonly string[], io: Io = processIo): Promise
       `
 Prints every problem as FILE:LINE: message (errors on stderr, warnings on stdout).
 Warnings do not change the exit code. Use -c DIR for another directory and -n NAME
-to check as another node (e.g. the peer): heartbeat -c ./ha.d -n bravo check`,
+to check as another node (e.g. the peer): heartbeat -c ./ha.d -n bravo check --portable.
+Without --portable it also checks this machine: interfaces exist, a medium is left once ucast
+lines naming our own addresses are skipped, log directories exist, ping hosts resolve (what
+start checks too, refusing with exit 6).`,
     )
-    .action((_o: unknown, cmd: Command) => {
-      code = check(globals(cmd), io);
+    .option('--portable', 'check files meant for another machine: skip the checks against this one')
+    .action((opts: { portable?: boolean }, cmd: Command) => {
+      code = check(globals(cmd), io, opts.portable === true);
     });
   simulateCommand(program, io, (cmd) => globals(cmd).configDir, (c) => (code = c));
   program

@@ -2,7 +2,6 @@
 // or run attached with --foreground. Exit codes are LSB's: 0 ok/already running, 4, 6, 1.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, writeSync } from 'node:fs';
-import { loadConfig } from '../config/load.js';
 import type { LoadResult } from '../config/types.js';
 import { describeError, LastWords, runDaemon, type ReadyReport } from '../control/daemon.js';
 import { FlightRecorder, flightRecorderPath, recorderWanted } from '../control/recorder.js';
@@ -11,16 +10,14 @@ import { makeRealtime } from '../control/realtime.js';
 import { createHaLog } from '../log/ha-log.js';
 import { EXIT } from './exit-codes.js';
 import { cliLog, logIssues, partialHaCf, type Io } from './io.js';
-import { globalsToArgv, type Globals } from './options.js';
+import { globalsToArgv, loadFor, type Globals } from './options.js';
 import { guiSudo, privilegeProblem, ROOT_HINT } from './privilege.js';
 import { packageVersion } from './version.js';
 
 export const NOT_STARTED = 'Configuration error, heartbeat not started.';
 const READY_TIMEOUT_MS = 60_000;
 
-function load(g: Globals): LoadResult {
-  return loadConfig({ dir: g.configDir, ...(g.node !== undefined ? { nodeName: g.node } : {}), initDir: g.initDir });
-}
+const load = (g: Globals): LoadResult => loadFor(g);
 
 /** Already running? Say so in Heartbeat's words; LSB: start of a running service is success. */
 function alreadyRunning(g: Globals, io: Io): boolean {

@@ -1,8 +1,10 @@
 // Reads ha.cf, haresources and authkeys from a directory, gathers the host facts the checks need
 // (interfaces, users, file modes, scripts) and returns every issue at once. The only file in
 // config/ that touches the file system.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { hostname, networkInterfaces } from 'node:os';
+import { hostIssues, type HostEnv } from './host-checks.js';
 import { isExecutableFile } from '../lib/fs-checks.js';
 import { parseAuthkeys } from './authkeys.js';
 import { parseHaCf } from './ha-cf.js';
@@ -27,6 +29,26 @@ export function systemInterfaces(): string[] {
   }
 }
 
+/** This machine, for host-checks.ts. */
+function systemEnv(): HostEnv {
+  const addresses = new Set<string>();
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4') addresses.add(a.address);
+  const root = process.geteuid?.() === 0;
+  return {
+    addresses,
+    writableDir: (dir) => {
+      try {
+        // Run by another user (a check before sudo), only that the directory is there: root may write it.
+        accessSync(dir, root ? constants.W_OK : constants.F_OK);
+        return statSync(dir).isDirectory();
+      } catch {
+        return false;
+      }
+    },
+    resolves: (name) => spawnSync('getent', ['hosts', name], { stdio: 'ignore', timeout: 5000 }).status === 0,
+  };
+}
+
 function systemUsers(): ReadonlySet<string> | undefined {
   const passwd = readText('/etc/passwd');
   if (passwd === null) return undefined;
@@ -34,8 +56,8 @@ function systemUsers(): ReadonlySet<string> | undefined {
 }
 
 export function hostFacts(opts: LoadOptions): HostFacts {
-  // No list given (e.g. `heartbeat check` run on another machine): no interface check.
-  const ifaces = opts.interfaces ?? [];
+  // No list given (e.g. `heartbeat check --portable`, for another machine): no interface check.
+  const ifaces = opts.interfaces ?? (opts.host ? systemInterfaces() : []);
   const users = systemUsers();
   return {
     ...(ifaces.length > 0 ? { interfaces: new Set(ifaces) } : {}),
@@ -83,6 +105,7 @@ export function loadConfig(opts: LoadOptions): LoadResult {
   if (ak === null) issues.push({ file: keyPath, line: 0, severity: 'error', message: `Cannot open keyfile [${keyPath}].  Stop.` });
   else issues.push(...ak.issues);
 
+  if (opts.host && haCfText !== null) issues.push(...hostIssues(hc.haCf, haCfPath, thisNode, systemEnv()));
   const failed = issues.some((i) => i.severity === 'error');
   const authkeys = ak?.authkeys ?? null;
   return {

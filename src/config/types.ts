@@ -131,6 +131,12 @@ export interface LoadOptions {
    * `heartbeat check` works on a machine other than the node. load.ts exports systemInterfaces().
    */
   readonly interfaces?: readonly string[];
+  /**
+   * Check against this machine too (start, reload, `heartbeat check` without --portable): its
+   * interfaces (when `interfaces` is not given), a medium left after our own addresses, log
+   * directories, ping hosts (host-checks.ts).
+   */
+  readonly host?: boolean;
 }
 
 /** The result of validation: config is null when any issue is an error. */

@@ -215,6 +215,23 @@ describe('heartbeat CLI @integration', function () {
     expect(r.stderr).to.match(new RegExp(`${dir}/ha\\.cf:\\d+: `));
   });
 
+  it('check and start look at this machine: a missing interface or only our own address is exit 6 with FILE:LINE; --portable skips that', () => {
+    const good = readFileSync(join(dir, 'ha.cf'), 'utf8');
+    writeFileSync(join(dir, 'ha.cf'), good.replace('ucast lo 127.0.0.2', 'bcast hbts-nosuch0'));
+    const missing = hb([...g, 'check']);
+    expect(missing.status).to.equal(6);
+    expect(missing.stderr).to.match(new RegExp(`^${dir}/ha\\.cf:\\d+: Illegal bcast .*IP interface \\[hbts-nosuch0\\] does not exist$`, 'm'));
+    expect(hb([...g, 'check', '--portable']).status).to.equal(0);
+    const start = hb([...g, 'start']);
+    expect(start.status).to.equal(6);
+    expect(existsSync(pidfile)).to.equal(false);
+
+    writeFileSync(join(dir, 'ha.cf'), good.replace('ucast lo 127.0.0.2', 'ucast lo 127.0.0.1'));
+    const own = hb([...g, 'check']);
+    expect(own.status).to.equal(6);
+    expect(own.stderr).to.match(/ha\.cf:\d+: no heartbeat medium left on node1: every ucast line names one of its own addresses \(127\.0\.0\.1\)/);
+  });
+
   it('exits 2 on a usage error', () => {
     expect(hb(['start', '--no-such-flag']).status).to.equal(2);
   });

@@ -38,7 +38,7 @@ describe('a resource script that signals the daemon @integration', function () {
     const stalePid = join(dir, 'send_arp.pid');
     writeFileSync(join(dir, 'ha.cf'), [
       `logfile ${dir}/ha-log`, 'logfacility none', 'keepalive 200ms', 'deadtime 1', 'warntime 500ms', 'initdead 2',
-      'udpport 50697', 'ucast lo 127.0.0.1', 'auto_failback on', 'node node1', 'node node2', '',
+      'udpport 50697', 'ucast lo 127.0.0.2', 'auto_failback on', 'node node1', 'node node2', '',
     ].join('\n'));
     writeFileSync(join(dir, 'authkeys'), 'auth 1\n1 sha1 straykey\n', { mode: 0o600 });
     writeFileSync(join(dir, 'haresources'), 'node1 strayer\n');

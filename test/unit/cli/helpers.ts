@@ -28,7 +28,7 @@ export function writeConfig(dir: string = mkdtempSync(join(tmpdir(), 'hb-cli-'))
       'warntime 5',
       'initdead 20',
       'udpport 50694',
-      'ucast lo 127.0.0.1',
+      'ucast lo 127.0.0.2', // a phantom peer on loopback (127.0.0.1 is ours: a ucast to it is skipped)
       'auto_failback on',
       'node node1',
       'node node2',
