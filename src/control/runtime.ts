@@ -248,7 +248,9 @@ export class Runtime {
         v.stage === 'auth'
           ? `Cannot authenticate packet from [${who}] on ${medium.name}: ${v.reason}. Check authkeys on both nodes.`
           : `Dropped malformed packet from [${from}] on ${medium.name}: ${v.reason}`;
-      return { kind: 'dropped', reason: v.code, from: who, detail, at };
+      // Rate-limited per sending address: the src it claims is not authenticated, and a name
+      // mutated per packet would get a log line each.
+      return { kind: 'dropped', reason: v.code, from, detail, at };
     }
     const msg = v.decoded.message;
     const src = get(msg, 'src');
