@@ -184,7 +184,7 @@ function startFlood(lab: Lab, pps: number, ms: number): ChildProcess {
  * root cgroup of the cpu controller, v1 or v2), with the default weight. The daemons run at
  * realtime priority, as Heartbeat's do; the client and the sampler do not, and feel it.
  */
-function startHog(prefix: string): { stop: () => Promise<void>; where: string } {
+export function startHog(prefix: string): { stop: () => Promise<void>; where: string } {
   const v2 = '/sys/fs/cgroup/cgroup.controllers';
   let dir: string | null = null;
   if (existsSync('/sys/fs/cgroup/cpu/cgroup.procs')) dir = `/sys/fs/cgroup/cpu/${prefix}-hog`;
