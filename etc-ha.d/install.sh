@@ -43,7 +43,18 @@ for f in ha.cf haresources; do
 done
 # git cannot store mode 600; heartbeat refuses to start unless authkeys is 600.
 [ -e "$dest/etc/ha.d/authkeys" ] || install -m 600 "$src/etc-ha.d/authkeys" "$dest/etc/ha.d/authkeys"
-for f in IPaddr httpd myop.sh; do install -m 755 "$src/resource.d/$f" "$dest/etc/ha.d/resource.d/$f"; done
+# Resource scripts are the operator's: one that exists and differs from ours stays, ours goes
+# beside it as NAME.dist. The demo's busybox httpd is not installed: it would be found before
+# /etc/init.d/httpd (resource.d comes first, as in Heartbeat).
+for f in IPaddr myop.sh; do
+	to="$dest/etc/ha.d/resource.d/$f"
+	if [ -e "$to" ] && ! cmp -s "$src/resource.d/$f" "$to"; then
+		install -m 755 "$src/resource.d/$f" "$to.dist"
+		echo "install.sh: kept your /etc/ha.d/resource.d/$f; ours is beside it as $f.dist"
+	else
+		install -m 755 "$src/resource.d/$f" "$to"
+	fi
+done
 [ -e "$dest/etc/ha.d/resource.d/myop.conf" ] || install -m 644 "$src/resource.d/myop.conf" "$dest/etc/ha.d/resource.d/myop.conf"
 chmod 700 "$dest/var/lib/heartbeat"
 echo "heartbeat-ts installed${dest:+ into $dest}. Next: edit /etc/ha.d/ha.cf, haresources, authkeys; heartbeat check; /etc/init.d/heartbeat start"

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,6 +12,9 @@ describe('etc-ha.d/install.sh into a staging root', function () {
     // An operator's existing ha.cf must survive the install.
     mkdirSync(join(root, 'etc/ha.d'), { recursive: true });
     writeFileSync(join(root, 'etc/ha.d/ha.cf'), '# mine\n');
+    // And an operator's own IPaddr, which must survive too.
+    mkdirSync(join(root, 'etc/ha.d/resource.d'), { recursive: true });
+    writeFileSync(join(root, 'etc/ha.d/resource.d/IPaddr'), '#!/bin/sh\n# my IPaddr\n', { mode: 0o755 });
     execFileSync('sh', ['etc-ha.d/install.sh'], { env: { ...process.env, DESTDIR: root, HBTS_SKIP_DEPS: '1' }, stdio: 'pipe' });
   });
   after(() => rmSync(root, { recursive: true, force: true }));
@@ -34,6 +37,12 @@ describe('etc-ha.d/install.sh into a staging root', function () {
     expect(statSync(join(root, 'etc/init.d/heartbeat')).mode & 0o111).to.not.equal(0);
     expect(readFileSync(join(root, 'lib/systemd/system/heartbeat.service'), 'utf8')).to.contain('ExecStart=/usr/sbin/heartbeat start --foreground');
     expect(readFileSync(join(root, 'etc/logrotate.d/heartbeat'), 'utf8')).to.contain('/var/log/ha-log');
-    expect(statSync(join(root, 'etc/ha.d/resource.d/IPaddr')).mode & 0o111).to.not.equal(0);
+    expect(statSync(join(root, 'etc/ha.d/resource.d/myop.sh')).mode & 0o111).to.not.equal(0);
+  });
+
+  it("keeps the operator's resource scripts (ours beside them as .dist) and installs no demo httpd", () => {
+    expect(readFileSync(join(root, 'etc/ha.d/resource.d/IPaddr'), 'utf8')).to.equal('#!/bin/sh\n# my IPaddr\n');
+    expect(readFileSync(join(root, 'etc/ha.d/resource.d/IPaddr.dist'), 'utf8')).to.equal(readFileSync('resource.d/IPaddr', 'utf8'));
+    expect(existsSync(join(root, 'etc/ha.d/resource.d/httpd'))).to.equal(false);
   });
 });
