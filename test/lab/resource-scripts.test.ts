@@ -1,7 +1,7 @@
 // Our resource.d scripts, and the real Heartbeat IPaddr driven with our environment, inside network
 // namespaces made by this test. Addresses: 192.0.2.0/24 (link) and 198.51.100.0/24 (real servers).
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NetnsRun, isRoot } from './netns.js';
@@ -325,6 +325,36 @@ describe('@lab resource scripts in network namespaces', function () {
       expect(r.stderr).to.match(/bad forwarding method 'x'/);
       expect(calls().at(-1)).to.equal('-D -t 192.0.2.100:80');
       expect(nodeAddrs()).not.to.contain('192.0.2.100/');
+    });
+
+    it("runs the LVS how-to's setup: its conf keys (dotted netmask, broadcast), four wrr services in tunnel mode, one conf per haresources argument", async () => {
+      // myop.sh::web reads myop.web.conf beside the script: a copy of the script in tmp finds it there.
+      const script = join(tmp, 'myop.sh');
+      copyFileSync(`${RD}/myop.sh`, script);
+      chmodSync(script, 0o755);
+      const ports = [10101, 10201, 20101, 20201];
+      writeFileSync(join(tmp, 'myop.web.conf'), [
+        'export VIP=192.0.2.100', 'export netmask=255.255.255.0', 'export broadcast=192.0.2.255',
+        'export SERVICES="', ...ports.map((p, k) => `tcp ${p} wrr 198.51.100.${21 + (k >> 1)}:${3306 + (k & 1)}:9999:i`), '"', '',
+      ].join('\n'));
+      const web = { ...extra, MYOP_CONF: '', MYOP_IPADDR: `${RD}/IPaddr` };
+      const up = await inNode(script, ['web', 'start'], web);
+      expect(up.code, up.stderr).to.equal(0);
+      expect(calls()).to.deep.equal([
+        '-L -n',
+        ...ports.flatMap((p, k) => [`-L -n -t 192.0.2.100:${p}`, `-A -t 192.0.2.100:${p} -s wrr`, `-a -t 192.0.2.100:${p} -r 198.51.100.${21 + (k >> 1)}:${3306 + (k & 1)} -i -w 9999`]),
+      ]);
+      // On eth0's labelled alias, with the how-to's netmask and broadcast.
+      expect(net.exec(node, 'ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth0'])).to.match(/inet 192\.0\.2\.100\/24 brd 192\.0\.2\.255 .*eth0:\d/);
+      expect((await inNode(script, ['web', 'status'], web)).code).to.equal(0);
+      rmSync(log);
+      const down = await inNode(script, ['web', 'stop'], web);
+      expect(down.code, down.stderr).to.equal(0);
+      expect(calls().filter((c) => c.startsWith('-D'))).to.deep.equal(ports.map((p) => `-D -t 192.0.2.100:${p}`));
+      expect(readFileSync(table, 'utf8')).to.equal('');
+      expect(nodeAddrs()).not.to.contain('192.0.2.100/');
+      const none = await inNode(script, ['nosuch', 'start'], web);
+      expect([none.code, none.stderr]).to.deep.equal([6, `ERROR: myop: cannot read ${tmp}/myop.nosuch.conf\n`]);
     });
   });
 });
