@@ -246,6 +246,7 @@ async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec:
       s.config = r.config;
       log.setDebug(r.config.haCf.debug);
       if ('keys' in lines && lines.keys) rt?.applyAuthkeys(r.config.authkeys);
+      if ('timers' in lines && lines.timers) rt?.applyTimers(r.config.haCf);
     }
     return { applied: lines.apply, text: lines.logs.map((l) => l.text).join(' ') };
   };

@@ -1,8 +1,8 @@
 // SIGHUP / `heartbeat reload` on a running node: what may change without a restart. Pure.
-// Applied live: the debug level and authkeys (key rotation, README). Everything else the running
-// cores were built from (nodes, media, groups, timers, failback policy, log destinations) is
-// compared, and any difference is refused with the list of what changed: the node keeps running
-// on its old configuration, keys included, until restarted.
+// Applied live: the debug level, authkeys (key rotation, README), keepalive, deadtime and warntime.
+// Everything else the running cores were built from (nodes, media, groups, deadping with ping nodes,
+// failback policy, log destinations) is compared, and any difference is refused with the list of
+// what changed: the node keeps running on its old configuration, keys included, until restarted.
 import type { ClusterConfig, HaCf } from '../config/types.js';
 import type { Level } from '../log/types.js';
 import { METHOD_STRENGTH } from '../wire/auth.js';
@@ -12,6 +12,8 @@ export interface ReloadVerdict {
   readonly changed: readonly string[];
   /** authkeys changed and is applied with the rest. */
   readonly keys: boolean;
+  /** keepalive, deadtime or warntime changed and is applied with the rest. */
+  readonly timers: boolean;
   readonly logs: readonly { readonly level: Level; readonly text: string }[];
 }
 
@@ -22,7 +24,8 @@ const CHECKS: readonly [string, (c: ClusterConfig) => unknown][] = [
   ['heartbeat media', (c) => c.haCf.media],
   ['udpport', (c) => c.haCf.udpport],
   ['resource groups (haresources)', (c) => c.groups.map((g) => [g.node, g.resources.map((r) => r.spec)])],
-  ['timers (keepalive/deadtime/warntime/initdead/deadping)', (c) => timers(c.haCf)],
+  // initdead only counts at start-up; deadping (which follows deadtime unless set) only with ping nodes.
+  ['deadping', (c) => (c.haCf.pingNodes.length + c.haCf.pingGroups.length > 0 ? c.haCf.deadpingMs : null)],
   ['auto_failback', (c) => c.haCf.autoFailback],
   ['ping nodes', (c) => [c.haCf.pingNodes, c.haCf.pingGroups]],
   ['msgfmt/hopfudge/autojoin', (c) => [c.haCf.msgfmt, c.haCf.hopfudge, c.haCf.autojoin]],
@@ -31,7 +34,7 @@ const CHECKS: readonly [string, (c: ClusterConfig) => unknown][] = [
 ];
 
 function timers(h: HaCf): number[] {
-  return [h.keepaliveMs, h.deadtimeMs, h.warntimeMs, h.initdeadMs, h.deadpingMs];
+  return [h.keepaliveMs, h.deadtimeMs, h.warntimeMs];
 }
 
 export function reloadVerdict(running: ClusterConfig, next: ClusterConfig, via = 'SIGHUP'): ReloadVerdict {
@@ -41,6 +44,7 @@ export function reloadVerdict(running: ClusterConfig, next: ClusterConfig, via =
       apply: false,
       changed,
       keys: false,
+      timers: false,
       logs: [
         { level: 'error', text: `Configuration change needs a restart: ${changed.join(', ')} changed; still running with the old configuration.` },
       ],
@@ -55,5 +59,11 @@ export function reloadVerdict(running: ClusterConfig, next: ClusterConfig, via =
     const accepted = [...a.keys].filter(([, e]) => active !== undefined && METHOD_STRENGTH[e.method] >= METHOD_STRENGTH[active.method]).map(([n]) => n);
     logs.push({ level: 'info', text: `authkeys re-read: sending with auth ${a.activeIndex} (${active?.method ?? '?'}); accepting auth ${accepted.join(', ')}.` });
   }
-  return { apply: true, changed, keys, logs };
+  const retimed = j(timers(running.haCf)) !== j(timers(next.haCf));
+  if (retimed) {
+    const s = (ms: number): string => `${ms / 1000} s`;
+    const h = next.haCf;
+    logs.push({ level: 'info', text: `Timers applied live: keepalive ${s(h.keepaliveMs)}, deadtime ${s(h.deadtimeMs)}, warntime ${s(h.warntimeMs)} (the peers follow the deadtime we announce).` });
+  }
+  return { apply: true, changed, keys, timers: retimed, logs };
 }

@@ -64,6 +64,7 @@ export type RuntimeEvent =
   | { readonly kind: 'takeover'; readonly which: StandbyWhich }
   | { readonly kind: 'shutdown' }
   | { readonly kind: 'cleanup'; readonly groups: readonly number[] }
+  | { readonly kind: 'retime'; readonly haCf: import('../config/types.js').HaCf }
   | { readonly kind: 'boot' }
   | { readonly kind: 'clients-stopped' };
 

@@ -158,6 +158,8 @@ export class Runtime {
       case 'standby':
       case 'takeover':
         return { kind: e.kind, which: e.which, at };
+      case 'retime':
+        return { kind: 'retime', haCf: e.haCf, at };
       case 'cleanup':
         for (const g of e.groups) {
           const group = this.cfg.groups[g];
@@ -308,6 +310,12 @@ export class Runtime {
   applyAuthkeys(authkeys: ClusterConfig['authkeys']): void {
     this.cfg = { ...this.cfg, authkeys };
     this.outbox.setAuthkeys(authkeys);
+  }
+
+  /** `heartbeat reload` with new keepalive/deadtime/warntime (runtime-reload.ts allows no more). */
+  applyTimers(haCf: ClusterConfig['haCf']): void {
+    this.cfg = { ...this.cfg, haCf };
+    this.push({ kind: 'retime', haCf });
   }
 
   /** Groups whose stop failed and that may still run here, with why (for `heartbeat stop`'s answer). */

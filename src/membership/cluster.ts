@@ -35,6 +35,11 @@ export class Membership {
       case 'tick':
         if (s.started) onTick(s, out, e.at);
         break;
+      case 'retime':
+        s.cfg = { ...s.cfg, keepaliveMs: e.keepaliveMs, deadtimeMs: e.deadtimeMs, warntimeMs: e.warntimeMs };
+        // A shorter keepalive takes effect at once; the peers hear the new dt in that status.
+        if (s.started) s.nextStatusAt = Math.min(s.nextStatusAt, e.at + e.keepaliveMs);
+        break;
       case 'dropped':
         for (const l of s.drops.drop(e.reason, e.from, 'warn', e.detail ?? `Dropped packet from [${e.from}]: ${e.reason}`, e.at)) {
           out.log(l.level, l.text);

@@ -43,7 +43,7 @@ export interface Counters {
 }
 
 export interface CoreState {
-  readonly cfg: MembershipConfig;
+  cfg: MembershipConfig;
   started: boolean;
   stopped: boolean;
   startAt: number;

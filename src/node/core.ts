@@ -65,6 +65,8 @@ export type NodeEvent =
   | { readonly kind: 'takeover'; readonly which: StandbyWhich; readonly at: number }
   /** SIGTERM: release, shutdone, exit. */
   | { readonly kind: 'shutdown'; readonly at: number }
+  /** `heartbeat reload` changed keepalive, deadtime or warntime (runtime-reload.ts says which may). */
+  | { readonly kind: 'retime'; readonly haCf: ClusterConfig['haCf']; readonly at: number }
   /** `heartbeat cleanup`: forget these groups' failed starts and stops (the operator fixed them). */
   | { readonly kind: 'cleanup'; readonly groups: readonly number[]; readonly at: number }
   /** The respawn clients have been stopped (after the flush): the last line, then exit. */
@@ -98,7 +100,7 @@ const due = (wake: number | undefined, at: number): boolean => wake !== undefine
 
 export class NodeCore {
   readonly cfg: NodeCoreConfig;
-  private readonly cluster: ClusterConfig;
+  private cluster: ClusterConfig;
   private ph: NodePhase = 'new';
   /** SIGTERM came while the start-up reconcile ran: exit once it reports. */
   private stopAfterReconcile = false;
@@ -213,6 +215,11 @@ export class NodeCore {
         return this.onShutdown(at);
       case 'cleanup':
         return this.planStep({ kind: 'cleanup', at, groups: e.groups });
+      case 'retime': {
+        this.cluster = { ...this.cluster, haCf: e.haCf };
+        const h = e.haCf;
+        return this.mem({ kind: 'retime', keepaliveMs: h.keepaliveMs, deadtimeMs: h.deadtimeMs, warntimeMs: h.warntimeMs, at });
+      }
       case 'clients-stopped':
         if (this.exitCode === null || this.flushAt !== undefined) return;
         this.log('info', `${this.cluster.thisNode} Heartbeat shutdown complete.`);

@@ -118,18 +118,25 @@ describe('heartbeat CLI @integration', function () {
     await new Promise((r) => setTimeout(r, 300));
     expect(logged().length).to.equal(before); // the daemon heard nothing
 
+    writeFileSync(haCf, good.replace('udpport 50694', 'udpport 50695'));
+    const port = hb([...g, 'reload']);
+    expect([port.status, port.stdout]).to.deep.equal([1, '']);
+    expect(port.stderr).to.equal('heartbeat: Configuration change needs a restart: heartbeat media, udpport changed; still running with the old configuration.\n');
+
     writeFileSync(haCf, good.replace('deadtime 10', 'deadtime 12'));
     const timer = hb([...g, 'reload']);
-    expect([timer.status, timer.stdout]).to.deep.equal([1, '']);
-    expect(timer.stderr).to.match(/^heartbeat: Configuration change needs a restart: timers \(keepalive\/deadtime\/warntime\/initdead\/deadping\) changed; still running with the old configuration\.\n$/);
+    expect([timer.status, timer.stderr]).to.deep.equal([0, '']);
+    expect(timer.stdout).to.equal('Configuration re-read (heartbeat reload). Timers applied live: keepalive 1 s, deadtime 12 s, warntime 5 s (the peers follow the deadtime we announce).\n');
+    const st = JSON.parse(hb([...g, 'status', '--json']).stdout) as { cluster: { parameters: Record<string, string> } };
+    expect(st.cluster.parameters.deadtime).to.equal('12');
 
-    writeFileSync(haCf, `${good}debug 1\n`);
+    writeFileSync(haCf, `${good.replace('deadtime 10', 'deadtime 12')}debug 1\n`);
     const debug = hb([...g, 'reload']);
     expect([debug.status, debug.stdout, debug.stderr]).to.deep.equal([0, 'Configuration re-read (heartbeat reload). debug now set to 1\n', '']);
     expect(logged().slice(-1)[0]).to.match(/info: debug now set to 1$/);
 
     // authkeys is applied live (key rotation, README).
-    writeFileSync(join(dir, 'authkeys'), 'auth 1\n1 sha1 testkey\n2 sha1 rotated\n3 md5 weak\n');
+    writeFileSync(join(dir, 'authkeys'), 'auth 1\n1 sha1 testkey\n2 sha1 rotated\n3 md5 weak\n'); // ha.cf as it is now
     const keys = hb([...g, 'reload']);
     expect([keys.status, keys.stdout]).to.deep.equal([0, 'Configuration re-read (heartbeat reload). authkeys re-read: sending with auth 1 (sha1); accepting auth 1, 2.\n']);
     expect(hb([...g, 'stop']).status).to.equal(0);
