@@ -69,9 +69,11 @@ export function onMessage(s: CoreState, out: Out, msg: HbMessage, link: string, 
     (!node.reqnodesSent || verdict.restart || verdict.partition);
   if (verdict.action === 'keep') noteSequenceEvents(s, out, node, verdict);
   // Even a duplicate proves the link it came on works (Heartbeat: "it could update link status"),
-  // but an old packet replayed to a dead node must not bring its links back.
+  // but an old packet replayed to a dead node must not bring its links back, nor may an
+  // unsequenced NS_* packet, which anyone who recorded one can replay (a ping node's NS_st is its
+  // heartbeat).
   const lnk = node.links.get(link);
-  if (lnk && (verdict.action === 'keep' || node.status !== 'dead')) {
+  if (lnk && (verdict.action === 'keep' || node.status !== 'dead') && (!isNS || type === NS_ST)) {
     lnk.lastAt = at;
     if (lnk.status !== 'up') setLinkStatus(out, node.name, lnk, 'up');
   }

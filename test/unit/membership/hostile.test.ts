@@ -74,6 +74,14 @@ describe('membership: hostile and broken input', () => {
     expect(logs(out)).to.include('WARN: node bravo: is dead');
   });
 
+  it('does not bring a dead link back for a replayed NS_ackmsg', () => {
+    const { run } = upCluster();
+    const ack = (t: number) => rx(msg({ t: 'NS_ackmsg', dest: 'alpha', ackseq: '1', src: 'bravo', ts: '1' }), 'eth0', t);
+    const out = run([{ kind: 'tick', at: 6101 }, ack(12_000), { kind: 'tick', at: 12_100 }]);
+    expect(logs(out)).to.include('info: Link bravo:eth0 dead.');
+    expect(logs(out).filter((l) => l.includes('Link bravo:eth0 up'))).to.deep.equal([]);
+  });
+
   it('accepts an unknown node with autojoin', () => {
     const { run, core } = cluster({ autojoin: 'any' });
     const out = run([rx(status(1, {}, 'charlie', 7), 'eth0', 100)]);
