@@ -100,8 +100,13 @@ export async function status(g: Globals, io: Io, json = false): Promise<number> 
   return st.kind === 'running' ? STATUS_EXIT.RUNNING : st.kind === 'stale' ? STATUS_EXIT.DEAD_PIDFILE : STATUS_EXIT.STOPPED;
 }
 
-/** One control command whose reply is printed as it comes; `idle` says why nothing is done when it is not running. */
-async function command(g: Globals, io: Io, cmd: string, args: readonly string[], idle: (why: string) => string): Promise<number> {
+/**
+ * One control command whose reply is printed as it comes. `idle` says why nothing is done when it
+ * is not running; `unanswered`, when given, acts instead when the socket gives no answer.
+ */
+async function command(
+  g: Globals, io: Io, cmd: string, args: readonly string[], idle: (why: string) => string, unanswered?: (why: string) => number,
+): Promise<number> {
   const a = await askDaemon(g.ctlSocket, { cmd, args });
   switch (a.kind) {
     case 'reply':
@@ -112,9 +117,11 @@ async function command(g: Globals, io: Io, cmd: string, args: readonly string[],
       io.err(`heartbeat: ${a.message}\n`);
       return EXIT.NO_PRIVILEGE;
     case 'not-running':
+      if (unanswered) return unanswered(a.message);
       io.err(`heartbeat: ${idle(a.message)}\n`);
       return EXIT.NOT_RUNNING;
     case 'no-answer':
+      if (unanswered) return unanswered(a.message);
       io.err(`heartbeat: no answer from the daemon: ${a.message}\n`);
       return EXIT.GENERIC;
   }
@@ -151,22 +158,12 @@ export async function reload(g: Globals, io: Io): Promise<number> {
     io.err(`${NOT_VALID} [${g.configDir}]: ${errors.length} error(s); not reloaded, nothing sent to the daemon.\n`);
     return EXIT.NOT_CONFIGURED;
   }
-  const a = await askDaemon(g.ctlSocket, { cmd: 'reload', args: [] });
-  switch (a.kind) {
-    case 'reply':
-      io.out(a.reply.out);
-      io.err(a.reply.err);
-      return a.reply.code;
-    case 'denied':
-      io.err(`heartbeat: ${a.message}\n`);
-      return EXIT.NO_PRIVILEGE;
-    default: {
-      const failed = signal(st.pid, 'SIGHUP', io);
-      if (failed !== null) return failed;
-      io.err(`heartbeat: no answer on the control socket (${a.message}); sent SIGHUP instead: see ha-log for the outcome.\n`);
-      return EXIT.OK;
-    }
-  }
+  return command(g, io, 'reload', [], () => '', (why) => {
+    const failed = signal(st.pid, 'SIGHUP', io);
+    if (failed !== null) return failed;
+    io.err(`heartbeat: no answer on the control socket (${why}); sent SIGHUP instead: see ha-log for the outcome.\n`);
+    return EXIT.OK;
+  });
 }
 
 /** Validate ha.cf, haresources and authkeys; print every issue as FILE:LINE: message. */
