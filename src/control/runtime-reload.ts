@@ -1,6 +1,6 @@
 // SIGHUP / `heartbeat reload` on a running node: what may change without a restart. Pure.
-// Applied live: the debug level, authkeys (key rotation, README), keepalive, deadtime and warntime.
-// Everything else the running cores were built from (nodes, media, groups, deadping with ping nodes,
+// Applied live: the debug level, authkeys (key rotation, README), keepalive, deadtime, warntime and
+// deadping. Everything else the running cores were built from (nodes, media, groups,
 // failback policy, log destinations) is compared, and any difference is refused with the list of
 // what changed: the node keeps running on its old configuration, keys included, until restarted.
 import type { ClusterConfig, HaCf } from '../config/types.js';
@@ -24,8 +24,6 @@ const CHECKS: readonly [string, (c: ClusterConfig) => unknown][] = [
   ['heartbeat media', (c) => c.haCf.media],
   ['udpport', (c) => c.haCf.udpport],
   ['resource groups (haresources)', (c) => c.groups.map((g) => [g.node, g.resources.map((r) => r.spec)])],
-  // initdead only counts at start-up; deadping (which follows deadtime unless set) only with ping nodes.
-  ['deadping', (c) => (c.haCf.pingNodes.length + c.haCf.pingGroups.length > 0 ? c.haCf.deadpingMs : null)],
   ['auto_failback', (c) => c.haCf.autoFailback],
   ['ping nodes', (c) => [c.haCf.pingNodes, c.haCf.pingGroups]],
   ['msgfmt/hopfudge/autojoin', (c) => [c.haCf.msgfmt, c.haCf.hopfudge, c.haCf.autojoin]],
@@ -33,8 +31,9 @@ const CHECKS: readonly [string, (c: ClusterConfig) => unknown][] = [
   ['respawn', (c) => c.haCf.respawn],
 ];
 
+// initdead only counts at start-up: a change of it is taken and has no effect.
 function timers(h: HaCf): number[] {
-  return [h.keepaliveMs, h.deadtimeMs, h.warntimeMs];
+  return [h.keepaliveMs, h.deadtimeMs, h.warntimeMs, h.deadpingMs];
 }
 
 export function reloadVerdict(running: ClusterConfig, next: ClusterConfig, via = 'SIGHUP'): ReloadVerdict {
@@ -63,7 +62,8 @@ export function reloadVerdict(running: ClusterConfig, next: ClusterConfig, via =
   if (retimed) {
     const s = (ms: number): string => `${ms / 1000} s`;
     const h = next.haCf;
-    logs.push({ level: 'info', text: `Timers applied live: keepalive ${s(h.keepaliveMs)}, deadtime ${s(h.deadtimeMs)}, warntime ${s(h.warntimeMs)} (the peers follow the deadtime we announce).` });
+    const ping = h.pingNodes.length + h.pingGroups.length > 0 ? `, deadping ${s(h.deadpingMs)}` : '';
+    logs.push({ level: 'info', text: `Timers applied live: keepalive ${s(h.keepaliveMs)}, deadtime ${s(h.deadtimeMs)}, warntime ${s(h.warntimeMs)}${ping} (the peers follow the deadtime we announce).` });
   }
   return { apply: true, changed, keys, timers: retimed, logs };
 }

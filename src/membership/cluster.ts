@@ -36,7 +36,8 @@ export class Membership {
         if (s.started) onTick(s, out, e.at);
         break;
       case 'retime':
-        s.cfg = { ...s.cfg, keepaliveMs: e.keepaliveMs, deadtimeMs: e.deadtimeMs, warntimeMs: e.warntimeMs };
+        s.cfg = { ...s.cfg, keepaliveMs: e.keepaliveMs, deadtimeMs: e.deadtimeMs, warntimeMs: e.warntimeMs, deadpingMs: e.deadpingMs };
+        for (const n of s.nodes.values()) if (n.type === 'ping') n.dtMs = e.deadpingMs;
         // A shorter keepalive takes effect at once; the peers hear the new dt in that status.
         if (s.started) s.nextStatusAt = Math.min(s.nextStatusAt, e.at + e.keepaliveMs);
         break;

@@ -46,7 +46,7 @@ export type MembershipEvent =
   /** The timer armed from the last `wake-at` fired (extra ticks are harmless). */
   | { readonly kind: 'tick'; readonly at: number }
   /** `heartbeat reload` with new timers: sent and checked from now on; our status announces the new dt. */
-  | { readonly kind: 'retime'; readonly keepaliveMs: number; readonly deadtimeMs: number; readonly warntimeMs: number; readonly at: number }
+  | { readonly kind: 'retime'; readonly keepaliveMs: number; readonly deadtimeMs: number; readonly warntimeMs: number; readonly deadpingMs: number; readonly at: number }
   /** The wire/auth layer refused a packet: counted and logged, rate-limited per (from, reason). */
   | {
       readonly kind: 'dropped';

@@ -218,7 +218,9 @@ export class NodeCore {
       case 'retime': {
         this.cluster = { ...this.cluster, haCf: e.haCf };
         const h = e.haCf;
-        return this.mem({ kind: 'retime', keepaliveMs: h.keepaliveMs, deadtimeMs: h.deadtimeMs, warntimeMs: h.warntimeMs, at });
+        this.ping = { ...this.ping, deadpingMs: h.deadpingMs };
+        if (this.decide) this.decide = { ...this.decide, cfg: decideConfig(this.cluster.thisNode, this.plan.cfg.peer, h.autoFailback, h.deadpingMs, h.keepaliveMs) };
+        return this.mem({ kind: 'retime', keepaliveMs: h.keepaliveMs, deadtimeMs: h.deadtimeMs, warntimeMs: h.warntimeMs, deadpingMs: h.deadpingMs, at });
       }
       case 'clients-stopped':
         if (this.exitCode === null || this.flushAt !== undefined) return;
