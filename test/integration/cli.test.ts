@@ -237,6 +237,11 @@ describe('heartbeat CLI @integration', function () {
     const own = hb([...g, 'check']);
     expect(own.status).to.equal(6);
     expect(own.stderr).to.match(/ha\.cf:\d+: no heartbeat medium left on node1: every ucast line names one of its own addresses \(127\.0\.0\.1\)/);
+
+    writeFileSync(join(dir, 'ha.cf'), good.replace(`logfile ${dir}/ha-log`, `logfile ${dir}/nosuch/ha-log`));
+    const logdir = hb([...g, 'check']);
+    expect(logdir.status).to.equal(6);
+    expect(logdir.stderr).to.match(new RegExp(`^${dir}/ha\\.cf:1: logfile \\[${dir}/nosuch/ha-log\\]: directory \\[${dir}/nosuch\\] does not exist or is not writable`, 'm'));
   });
 
   it('exits 2 on a usage error', () => {

@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import { locateScript } from '../../src/resources/resource-d.js';
 
 describe('etc-ha.d/install.sh into a staging root', function () {
   this.timeout(60_000);
@@ -38,6 +40,16 @@ describe('etc-ha.d/install.sh into a staging root', function () {
     expect(readFileSync(join(root, 'lib/systemd/system/heartbeat.service'), 'utf8')).to.contain('ExecStart=/usr/sbin/heartbeat start --foreground');
     expect(readFileSync(join(root, 'etc/logrotate.d/heartbeat'), 'utf8')).to.contain('/var/log/ha-log');
     expect(statSync(join(root, 'etc/ha.d/resource.d/myop.sh')).mode & 0o111).to.not.equal(0);
+  });
+
+  it("runs the operator's /etc/init.d/httpd for `httpd` in haresources, not a shipped one", () => {
+    mkdirSync(join(root, 'etc/init.d'), { recursive: true });
+    writeFileSync(join(root, 'etc/init.d/httpd'), '#!/bin/sh\n# Apache\n', { mode: 0o755 });
+    writeFileSync(join(root, 'etc/ha.d/ha.cf'), 'logfile /dev/null\nkeepalive 1\ndeadtime 10\nbcast eth0\nnode node1\nnode node2\n');
+    const r = loadConfig({ dir: join(root, 'etc/ha.d'), nodeName: 'node1', initDir: join(root, 'etc/init.d') });
+    expect(r.issues.filter((i) => i.severity === 'error')).to.deep.equal([]);
+    expect(r.config?.groups[0]?.resources.map((x) => x.name)).to.include('httpd');
+    expect(locateScript('httpd', { haDir: join(root, 'etc/ha.d'), initDir: join(root, 'etc/init.d') })).to.deep.equal({ ok: true, path: join(root, 'etc/init.d/httpd') });
   });
 
   it("keeps the operator's resource scripts (ours beside them as .dist) and installs no demo httpd", () => {
