@@ -179,6 +179,8 @@ async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec:
       // Heartbeat kills its clients once the resources are relinquished, before "shutdown complete".
       stopClients: () => respawner?.stopAll() ?? Promise.resolve(),
     });
+    const runner = rt.runner;
+    deps.lastWords?.watchScripts(() => runner.runningScripts());
     // Realtime before the media open, as Heartbeat does at start. Measured with 16 nodes launched 4 at
     // a time on 2 cores: from comm-up on, a new node's first second at normal priority (reading 15
     // nodes for the first time) made it and its peers log late heartbeats in most runs; from here,
@@ -221,7 +223,7 @@ async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec:
   const warnIfScripts = (signal: string): void => {
     const scripts = rt?.runner.runningScripts() ?? [];
     if (scripts.length === 0) return;
-    const list = scripts.map((x) => `[${x.script}]${x.pid !== null ? ` (pid ${x.pid})` : ''}`).join(', ');
+    const list = scriptList(scripts);
     log.log(
       'warn',
       `Received ${signal} while resource script${scripts.length > 1 ? 's' : ''} ${list} ${scripts.length > 1 ? 'were' : 'was'} running. ` +
@@ -365,6 +367,11 @@ export function describeError(err: unknown): string {
   }
 }
 
+/** "[/etc/ha.d/resource.d/IPaddr] (pid 4242), [...]": the scripts running, for a signal's log line. */
+function scriptList(scripts: readonly { readonly script: string; readonly pid: number | null }[]): string {
+  return scripts.map((x) => `[${x.script}]${x.pid !== null ? ` (pid ${x.pid})` : ''}`).join(', ');
+}
+
 export interface LastWordsOptions {
   readonly pidfile: string | null;
   readonly pid?: number;
@@ -395,6 +402,13 @@ export class LastWords {
   constructor(log: HaLog, private readonly opts: LastWordsOptions) {
     this.pid = opts.pid ?? process.pid;
     this.log = opts.recorder ? recordingLog(log, opts.recorder) : log;
+  }
+
+  private scripts: () => readonly { readonly script: string; readonly pid: number | null }[] = () => [];
+
+  /** runDaemon: the resource scripts running now, named by a fatal signal's line (a script may have sent it). */
+  watchScripts(fn: () => readonly { readonly script: string; readonly pid: number | null }[]): void {
+    this.scripts = fn;
   }
 
   /** runDaemon: from pidfile to return, the daemon is meant to keep running. */
@@ -443,8 +457,11 @@ export class LastWords {
       if (this.running) this.last('crit', `Heartbeat exiting with code ${code} while still running (process.exit).`, `process.exit(${code})`, null);
       else if (code !== 0) this.last('crit', `Heartbeat exiting with code ${code}.`, null, null);
     };
-    const onSignal = (sig: NodeJS.Signals) => () =>
-      this.last('crit', `Received ${sig}: exiting at once; resources are not released.`, `signal ${sig}`, 128 + (osConstants.signals[sig] ?? 0));
+    const onSignal = (sig: NodeJS.Signals) => () => {
+      const running = this.scripts();
+      const also = running.length > 0 ? ` Resource script${running.length > 1 ? 's' : ''} running then: ${scriptList(running)}.` : '';
+      this.last('crit', `Received ${sig}: exiting at once; resources are not released.${also}`, `signal ${sig}`, 128 + (osConstants.signals[sig] ?? 0));
+    };
     const signals = FATAL_SIGNALS.filter((sig) => osConstants.signals[sig] !== undefined).map((sig) => [sig, onSignal(sig)] as const);
     proc.on('uncaughtException', onException);
     proc.on('unhandledRejection', onRejection);

@@ -80,6 +80,15 @@ describe('last words', () => {
     expect(existsSync(w.recorderFile)).to.equal(true);
   });
 
+  it('a fatal signal while resource scripts run names them (a script may have sent it)', () => {
+    const w = make();
+    w.lw.watchScripts(() => [{ script: '/etc/ha.d/resource.d/IPaddr', pid: 4242 }, { script: '/etc/init.d/httpd', pid: null }]);
+    w.proc.emit('SIGQUIT');
+    expect(w.log.text).to.deep.equal([
+      'CRIT: Received SIGQUIT: exiting at once; resources are not released. Resource scripts running then: [/etc/ha.d/resource.d/IPaddr] (pid 4242), [/etc/init.d/httpd].',
+    ]);
+  });
+
   it('the exit code: CRIT for non-zero, nothing after a graceful end, and no second line after one was said', () => {
     const clean = make();
     clean.proc.emit('exit', 0);
