@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
+import { pidfileState } from '../control/pidfile.js';
 import type { LoadResult } from '../config/types.js';
 import { DEFAULTS_FILE, readDefaultsFile, type DaemonDefaults } from './defaults-file.js';
 
@@ -75,5 +76,6 @@ export function globalsToArgv(g: Globals): string[] {
 
 /** The configuration the globals name; `host`: checked against this machine too (host-checks.ts). */
 export function loadFor(g: Globals, host = true): LoadResult {
-  return loadConfig({ dir: g.configDir, ...(g.node !== undefined ? { nodeName: g.node } : {}), initDir: g.initDir, host });
+  const ownDaemonRuns = host && pidfileState(g.pidfile).kind === 'running';
+  return loadConfig({ dir: g.configDir, ...(g.node !== undefined ? { nodeName: g.node } : {}), initDir: g.initDir, host, ownDaemonRuns });
 }

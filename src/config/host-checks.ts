@@ -11,6 +11,8 @@ export interface HostEnv {
   readonly writableDir: (dir: string) => boolean;
   /** The host name resolves (getent hosts). */
   readonly resolves: (name: string) => boolean;
+  /** Why this UDP port cannot be bound on every address now (null: it can; skipped: not asked). */
+  readonly udpPortProblem?: (port: number) => string | null;
 }
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -38,6 +40,10 @@ export function hostIssues(h: HaCf, file: string, thisNode: string, env: HostEnv
     const dir = dirname(path);
     if (!env.writableDir(dir)) at(directiveWhere(h, name, file), `${name} [${path}]: directory [${dir}] does not exist or is not writable: nothing would be logged there`);
   }
+
+  const udp = net[0];
+  const problem = udp ? env.udpPortProblem?.(udp.port) : null;
+  if (udp && problem) at(directiveWhere(h, 'udpport', file), `udpport ${udp.port}: cannot be bound here (${problem}): another program holds it`);
 
   for (const d of h.directives) {
     if (d.name !== 'ping' && d.name !== 'ping_group') continue;

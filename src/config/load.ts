@@ -30,7 +30,10 @@ export function systemInterfaces(): string[] {
 }
 
 /** This machine, for host-checks.ts. */
-function systemEnv(): HostEnv {
+// Binding is asynchronous in Node; a child that tries says it at once (~40 ms, at start and check only).
+const BIND_PROBE = `const s=require('node:dgram').createSocket({type:'udp4',reuseAddr:false});s.on('error',e=>{process.stdout.write(e.code||e.message);process.exit(1)});s.bind(Number(process.argv[1]),()=>s.close())`;
+
+function systemEnv(probePort: boolean): HostEnv {
   const addresses = new Set<string>();
   for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4') addresses.add(a.address);
   const root = process.geteuid?.() === 0;
@@ -46,6 +49,13 @@ function systemEnv(): HostEnv {
       }
     },
     resolves: (name) => spawnSync('getent', ['hosts', name], { stdio: 'ignore', timeout: 5000 }).status === 0,
+    ...(probePort ? {
+      udpPortProblem: (port: number) => {
+        const r = spawnSync(process.execPath, ['-e', BIND_PROBE, String(port)], { encoding: 'utf8', timeout: 5000 });
+        // Without the privilege to bind a low port, it is not ours to judge (start says so itself).
+        return r.status === 0 || r.stdout === 'EACCES' ? null : r.stdout || `exit ${r.status}`;
+      },
+    } : {}),
   };
 }
 
@@ -105,7 +115,7 @@ export function loadConfig(opts: LoadOptions): LoadResult {
   if (ak === null) issues.push({ file: keyPath, line: 0, severity: 'error', message: `Cannot open keyfile [${keyPath}].  Stop.` });
   else issues.push(...ak.issues);
 
-  if (opts.host && haCfText !== null) issues.push(...hostIssues(hc.haCf, haCfPath, thisNode, systemEnv()));
+  if (opts.host && haCfText !== null) issues.push(...hostIssues(hc.haCf, haCfPath, thisNode, systemEnv(opts.ownDaemonRuns !== true)));
   const failed = issues.some((i) => i.severity === 'error');
   const authkeys = ak?.authkeys ?? null;
   return {

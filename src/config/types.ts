@@ -137,6 +137,8 @@ export interface LoadOptions {
    * directories, ping hosts (host-checks.ts).
    */
   readonly host?: boolean;
+  /** With `host`: our own daemon runs (reload, check beside it), so udpport being bound is no problem. */
+  readonly ownDaemonRuns?: boolean;
 }
 
 /** The result of validation: config is null when any issue is an error. */

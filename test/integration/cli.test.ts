@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createSocket } from 'node:dgram';
 import { killByPidfile, writeConfig } from '../unit/cli/helpers.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -222,7 +223,7 @@ describe('heartbeat CLI @integration', function () {
     expect(r.stderr).to.match(new RegExp(`${dir}/ha\\.cf:\\d+: `));
   });
 
-  it('check and start look at this machine: a missing interface or only our own address is exit 6 with FILE:LINE; --portable skips that', () => {
+  it('check and start look at this machine: a missing interface or only our own address is exit 6 with FILE:LINE; --portable skips that', async () => {
     const good = readFileSync(join(dir, 'ha.cf'), 'utf8');
     writeFileSync(join(dir, 'ha.cf'), good.replace('ucast lo 127.0.0.2', 'bcast hbts-nosuch0'));
     const missing = hb([...g, 'check']);
@@ -237,6 +238,17 @@ describe('heartbeat CLI @integration', function () {
     const own = hb([...g, 'check']);
     expect(own.status).to.equal(6);
     expect(own.stderr).to.match(/ha\.cf:\d+: no heartbeat medium left on node1: every ucast line names one of its own addresses \(127\.0\.0\.1\)/);
+
+    // A port another program holds (a UDP socket of this test process).
+    const sock = createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(50694, r));
+    try {
+      const busy = hb([...g, 'check']);
+      expect(busy.status).to.equal(6);
+      expect(busy.stderr).to.match(/ha\.cf:\d+: udpport 50694: cannot be bound here \(EADDRINUSE\): another program holds it/);
+    } finally {
+      sock.close();
+    }
 
     writeFileSync(join(dir, 'ha.cf'), good.replace(`logfile ${dir}/ha-log`, `logfile ${dir}/nosuch/ha-log`));
     const logdir = hb([...g, 'check']);

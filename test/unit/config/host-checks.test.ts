@@ -35,6 +35,12 @@ describe('host checks (heartbeat check, start)', () => {
     ]);
   });
 
+  it('refuses a udpport another program holds, at the udpport line', () => {
+    const e = env([], { udpPortProblem: (p) => (p === 694 ? 'EADDRINUSE' : null) });
+    expect(issues(['udpport 694', 'bcast eth0'], e)).to.deep.equal(['ha.cf:1: udpport 694: cannot be bound here (EADDRINUSE): another program holds it']);
+    expect(issues(['udpport 695', 'bcast eth0'], e)).to.deep.equal([]);
+  });
+
   it('the sample ha.cf keeps a heartbeat ucast on both nodes', () => {
     const text = readFileSync(new URL('../../../etc-ha.d/ha.cf', import.meta.url), 'utf8');
     for (const [node, own] of [['node1', '192.0.2.1'], ['node2', '192.0.2.2']] as const) {
