@@ -242,13 +242,15 @@ async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec:
       const first = r.issues.filter((i) => i.severity === 'error').map(formatIssue);
       return { applied: false, text: `Configuration error, configuration not reloaded: ${first.join('; ')}` };
     }
-    const lines = rt ? reloadVerdict(s.config, r.config, via) : { apply: true, logs: [{ level: 'info' as const, text: `Configuration re-read (${via}).` }] };
+    const lines = rt
+      ? reloadVerdict(s.config, r.config, via)
+      : { apply: true, keys: false, timers: false, logs: [{ level: 'info' as const, text: `Configuration re-read (${via}).` }] };
     for (const line of lines.logs) log.log(line.level, line.text);
     if (lines.apply) {
       s.config = r.config;
       log.setDebug(r.config.haCf.debug);
-      if ('keys' in lines && lines.keys) rt?.applyAuthkeys(r.config.authkeys);
-      if ('timers' in lines && lines.timers) rt?.applyTimers(r.config.haCf);
+      if (lines.keys) rt?.applyAuthkeys(r.config.authkeys);
+      if (lines.timers) rt?.applyTimers(r.config.haCf);
     }
     return { applied: lines.apply, text: lines.logs.map((l) => l.text).join(' ') };
   };
