@@ -2,7 +2,8 @@
 // Pure and deterministic: no I/O, no timers, no Date. Time is the `at` of each event (monotonic ms);
 // randomness comes from cfg.rng. The daemon feeds events to handle() and carries out the effects.
 import type { ClusterConfig } from '../config/types.js';
-import type { Effect, MembershipConfig, MembershipEvent, MembershipStatus, NodeView } from './types.js';
+import type { Effect, MembershipConfig, MembershipEvent, MembershipStatus, NodeHealth, NodeView } from './types.js';
+import { linkHealthView } from './link-health.js';
 import { type CoreState, Out, deadInterval, newNode, newState } from './state.js';
 import { onMessage } from './receive.js';
 import { checkCommUp, emitSend, nextWake, onTick, sendStatus, sendStatusIfDue } from './timers.js';
@@ -60,6 +61,22 @@ export class Membership {
     const s = this.s;
     const peers = [...s.nodes.values()].map((n) => ({ name: n.name, links: n.links.size, missing: n.track.missing.size }));
     return { nodes: s.nodes.size, resentAt: s.resentAt.size, dropWindows: s.drops.size, peers };
+  }
+
+  /** Per other node and link, how it has been doing (link-health.ts), as of core time `at`. */
+  health(at: number): NodeHealth[] {
+    return [...this.s.nodes.values()].map((n) => ({
+      name: n.name,
+      type: n.type,
+      status: n.status,
+      lastHeardAt: n.lastHeardAt,
+      late: n.health.late,
+      lateOverDeadtime: n.health.lateOverDeadtime,
+      lost: n.health.lost,
+      resentFor: n.health.resentFor,
+      intervals: { counts: [...n.health.intervals.counts], sumMs: n.health.intervals.sum, count: n.health.intervals.count },
+      links: [...n.links.values()].map((l) => ({ name: l.name, status: l.status, lastAt: l.lastAt, ...linkHealthView(l.health, n.health, at) })),
+    }));
   }
 
   /** A read-only snapshot for `heartbeat status`, cl_status and the control socket. */

@@ -7,6 +7,7 @@ import { type CoreState, type NodeState, type Out, newNode } from './state.js';
 import { REXMIT_BATCH, ackNeeded, checkSeq, type SeqVerdict } from './seq-track.js';
 import { bin, fields, hex, parseDec, parseHex, str } from './fields.js';
 import { checkCommUp, emitSend, sendStatus, setLinkStatus } from './timers.js';
+import { noteLinkSeq, noteLinkStatus, noteNodeSeq } from './link-health.js';
 import { NS_ACKMSG, NS_REXMIT, NS_ST, REPNODES, REQNODES, SHUTDONE, STATUS, isNsType } from '../wire/types-v1.js';
 
 /** Heartbeat resends one slot not twice within 240 ms. */
@@ -76,6 +77,9 @@ export function onMessage(s: CoreState, out: Out, msg: HbMessage, link: string, 
   if (lnk && (verdict.action === 'keep' || node.status !== 'dead') && (!isNS || type === NS_ST)) {
     lnk.lastAt = at;
     if (lnk.status !== 'up') setLinkStatus(out, node.name, lnk, 'up');
+    // Intervals from first copies in order only: a retransmitted status would halve the one it fills.
+    const inOrder = isNS || noteLinkSeq(lnk.health, seq, at);
+    if (inOrder && (type === STATUS || type === NS_ST)) noteLinkStatus(lnk.health, at);
   }
   if (verdict.action === 'duplicate') {
     s.counters.duplicates++;
@@ -83,6 +87,7 @@ export function onMessage(s: CoreState, out: Out, msg: HbMessage, link: string, 
   }
   s.counters.accepted++;
   node.anyPackets = true;
+  if (!isNS) noteNodeSeq(node.health, seq, at);
   // Unsequenced NS_* packets (ACKs, rexmit requests) are not proof of life: they could be replayed.
   if (!isNS || type === NS_ST) node.lastHeardAt = at;
   if (!isNS && s.flowControl && ackNeeded(node.track, seq)) {
@@ -117,11 +122,14 @@ function pacedBy(s: CoreState, node: NodeState, type: string, at: number): boole
 
 function noteSequenceEvents(s: CoreState, out: Out, node: NodeState, v: Extract<SeqVerdict, { action: 'keep' }>): void {
   s.counters.lostPackets += v.lost;
+  node.health.lost += v.lost;
   if (v.restart) {
     out.log('info', `Heartbeat restart on node ${node.name}`);
     node.lastStatusAt = null;
     node.statusSeq = 0;
     node.leaving = false;
+    node.health.hiSeq = 0;
+    for (const l of node.links.values()) l.health.hiSeq = 0;
     out.push({ kind: 'node-restarted', node: node.name, generation: node.track.generation });
   }
   if (v.partition) {
@@ -170,7 +178,7 @@ function dispatch(s: CoreState, out: Out, node: NodeState, type: string, msg: Hb
     case NS_ST:
       return onStatus(s, out, node, msg, seq, at);
     case NS_REXMIT:
-      if (toUs) onRexmit(s, out, node.name, msg, at);
+      if (toUs) onRexmit(s, out, node, msg, at);
       return;
     case 'NS_nak_rexmit':
       if (toUs) onNak(out, node, msg);
@@ -217,12 +225,15 @@ function onStatus(s: CoreState, out: Out, node: NodeState, msg: HbMessage, seq: 
   }
   if (node.lastStatusAt !== null) {
     const interval = at - node.lastStatusAt;
+    node.health.intervals.observe(interval);
     if (interval > s.cfg.deadtimeMs) {
+      node.health.lateOverDeadtime++;
       out.log('crit', `Late heartbeat: Node ${node.name}: interval ${interval} ms (> deadtime)`);
       // Heartbeat marks the node dead here. We only repeat the line when it is dead already (partition
       // return, s8); a live node that announced a longer dt is not killed: no needless takeover.
       if (node.status === 'dead') out.log('warn', `node ${node.name}: is dead`);
     } else if (interval > s.cfg.warntimeMs) {
+      node.health.late++;
       out.log('warn', `Late heartbeat: Node ${node.name}: interval ${interval} ms`);
     }
   }
@@ -239,7 +250,8 @@ function onStatus(s: CoreState, out: Out, node: NodeState, msg: HbMessage, seq: 
 }
 
 /** Answer a peer's NS_rexmit from our history (HEARTBEAT-WIRE.md §7). */
-function onRexmit(s: CoreState, out: Out, from: string, msg: HbMessage, at: number): void {
+function onRexmit(s: CoreState, out: Out, node: NodeState, msg: HbMessage, at: number): void {
+  const from = node.name;
   const first = parseDec(str(msg, 'firstseq'));
   const last = parseDec(str(msg, 'lastseq'));
   if (first === undefined || last === undefined || last < first) {
@@ -262,6 +274,7 @@ function onRexmit(s: CoreState, out: Out, from: string, msg: HbMessage, at: numb
     s.resentAt.set(seq, at);
     out.push({ kind: 'resend', seq });
     s.counters.retransmits++;
+    node.health.resentFor++;
     sent++;
   }
   for (const k of s.resentAt.keys()) if (k <= s.seq - MAX_MSG_HIST) s.resentAt.delete(k);

@@ -4,12 +4,14 @@ import type { Effect, LinkStatus, MembershipConfig, NodeStatus, NodeType } from 
 import type { Level } from '../log/types.js';
 import { DropLog } from './drop-log.js';
 import { newTrack, type SeqTrack } from './seq-track.js';
+import { newLinkHealth, newNodeHealth, type LinkHealthState, type NodeHealthState } from './link-health.js';
 
 export interface LinkState {
   readonly name: string;
   status: LinkStatus;
   /** Last packet (accepted or duplicate) on this link; start time until then. */
   lastAt: number;
+  readonly health: LinkHealthState;
 }
 
 export interface NodeState {
@@ -30,6 +32,7 @@ export interface NodeState {
   /** seq of the status message whose `st` we hold: an older one arriving late must not undo it. */
   statusSeq: number;
   readonly track: SeqTrack;
+  readonly health: NodeHealthState;
 }
 
 export interface Counters {
@@ -68,7 +71,7 @@ export interface CoreState {
 export function newNode(s: CoreState, name: string, type: NodeType, at: number): NodeState {
   const linkNames = type === 'ping' ? [name] : s.cfg.links;
   const links = new Map<string, LinkState>();
-  for (const l of linkNames) links.set(l, { name: l, status: 'init', lastAt: at });
+  for (const l of linkNames) links.set(l, { name: l, status: 'init', lastAt: at, health: newLinkHealth() });
   return {
     name,
     type,
@@ -82,6 +85,7 @@ export function newNode(s: CoreState, name: string, type: NodeType, at: number):
     reqnodesSent: false,
     statusSeq: 0,
     track: newTrack(s.cfg.rng),
+    health: newNodeHealth(),
   };
 }
 

@@ -72,7 +72,10 @@ export function checkTimeouts(s: CoreState, out: Out, at: number): void {
   for (const n of s.nodes.values()) {
     const limit = deadInterval(s, n);
     for (const l of n.links.values()) {
-      if (l.status !== 'dead' && at - l.lastAt > limit) setLinkStatus(out, n.name, l, 'dead');
+      if (l.status !== 'dead' && at - l.lastAt > limit) {
+        if (l.status === 'up') l.health.deaths++;
+        setLinkStatus(out, n.name, l, 'dead');
+      }
     }
   }
 }

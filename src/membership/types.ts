@@ -132,3 +132,30 @@ export interface MembershipStatus {
   readonly nodes: readonly NodeView[];
   readonly counters: MembershipCounters;
 }
+
+// ---------------------------------------------------------------- health (views only)
+
+export interface LinkHealth extends LinkView {
+  /** Core time (ms) of the last packet on it; its start time until one came. */
+  readonly lastAt: number;
+  readonly deaths: number;
+  /** Last minute: share of the node's packets that did not arrive on this link (null: none to count). */
+  readonly loss: number | null;
+  readonly intervalAvgMs: number | null;
+  readonly intervalMaxMs: number | null;
+  readonly jitterMs: number | null;
+}
+
+export interface NodeHealth {
+  readonly name: string;
+  readonly type: NodeType;
+  readonly status: NodeStatus;
+  readonly lastHeardAt: number;
+  readonly late: number;
+  readonly lateOverDeadtime: number;
+  readonly lost: number;
+  readonly resentFor: number;
+  /** Status intervals: per-bucket counts (bounds INTERVAL_BUCKETS_MS, then +Inf), sum (ms), count. */
+  readonly intervals: { readonly counts: readonly number[]; readonly sumMs: number; readonly count: number };
+  readonly links: readonly LinkHealth[];
+}
