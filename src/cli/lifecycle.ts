@@ -70,12 +70,12 @@ export interface StatusJson {
  * heartbeat.c's `-s` lines; LSB status codes 0 running, 1 dead with pidfile, 3 stopped. A running
  * daemon is also asked for its cluster view (nodes, links, groups) over the control socket.
  */
-export async function status(g: Globals, io: Io, json = false): Promise<number> {
+export async function status(g: Globals, io: Io, json = false, links = false): Promise<number> {
   const st = pidfileState(g.pidfile);
   let cluster: { out: string; data?: unknown } | null = null;
   let denied: string | null = null;
   if (st.kind === 'running') {
-    const a = await askDaemon(g.ctlSocket, { cmd: 'status', args: [] }, 2000);
+    const a = await askDaemon(g.ctlSocket, { cmd: 'status', args: links ? ['--links'] : [] }, 2000);
     if (a.kind === 'reply') cluster = a.reply;
     else if (a.kind === 'denied') denied = a.message;
   }

@@ -101,8 +101,9 @@ export async function main(args: readonly string[], io: Io = processIo): Promise
     .command('status')
     .description('is it running? exit 0 running, 1 stale pidfile, 3 stopped (classic: -s)')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
-      code = await status(globals(cmd), io, opts.json === true);
+    .option('--links', 'each link to each node: state, last heard, loss and interval jitter over the last minute, faults')
+    .action(async (opts: { json?: boolean; links?: boolean }, cmd: Command) => {
+      code = await status(globals(cmd), io, opts.json === true, opts.links === true);
     });
   program
     .command('reload')

@@ -15,8 +15,9 @@ export type DirectiveForm = 'each' | 'line';
  * deprecated: v1 directives man ha.cf lists as deprecated; still honoured as Heartbeat does.
  * tuning:     accepted and validated like Heartbeat, without effect in heartbeat-ts.
  * pacemaker:  belongs to the Pacemaker (CRM) stack, which heartbeat-ts does not run.
+ * extension:  heartbeat-ts only; Heartbeat 3.0.6 refuses it (`Illegal directive`).
  */
-export type DirectiveGroup = 'core' | 'media' | 'deprecated' | 'tuning' | 'pacemaker';
+export type DirectiveGroup = 'core' | 'media' | 'deprecated' | 'tuning' | 'pacemaker' | 'extension';
 
 export interface DirectiveInfo {
   readonly name: string;
@@ -89,6 +90,7 @@ export const DIRECTIVES: readonly DirectiveInfo[] = [
   D('crmd_spawns_pengine', 'each', 'pacemaker', 'whether crmd starts the policy engine itself'),
   D('record_config_changes', 'each', 'pacemaker', 'log CIB changes (valid only with pacemaker on)', 'on'),
   D('record_pengine_inputs', 'each', 'pacemaker', 'keep policy engine inputs (valid only with pacemaker on)', 'on'),
+  D('metrics', 'each', 'extension', 'ADDRESS:PORT (or PORT, on 127.0.0.1): serve /metrics, the status page and /status.json'),
   D('enable_config_writes', 'each', 'pacemaker', 'write CIB changes to disk (valid only with pacemaker on)', 'on'),
 ];
 

@@ -4,6 +4,7 @@ import { addBcast, addMcast, addPing, addPingGroup, addSerial, addUcast } from '
 import { issue } from './ha-cf-state.js';
 import type { HaCfState } from './ha-cf-state.js';
 import { parseHbBoolean, parseHbTime } from './time.js';
+import { isIP } from 'node:net';
 import type { Where } from './types.js';
 
 export type Handler = (s: HaCfState, value: string, where: Where) => void;
@@ -183,8 +184,24 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   coredumps: (s, v, w) => { bool(s, 'coredumps', v, w); },
   use_apphbd: (s, v, w) => { bool(s, 'use_apphbd', v, w); },
   env: (s, v, w) => { if (!/^[^=]+=/.test(v)) issue(s, w, 'error', `set_env: invalid nvpair(${v})`); },
+  metrics: (s, v, w) => {
+    const m = parseListen(v);
+    if (m === null) issue(s, w, 'error', `metrics [${v}]: expected ADDRESS:PORT (an IP address and a port 1-65535, e.g. 127.0.0.1:9694) or a PORT alone (on 127.0.0.1)`);
+    else s.metrics = m;
+  },
   cluster: () => undefined,
   coreroot: () => undefined,
   memreserve: () => undefined,
   quorum_server: () => undefined,
 };
+
+/** `9694`, `127.0.0.1:9694`, `[::1]:9694`, `0.0.0.0:9694`; null when it is none of them. */
+export function parseListen(v: string): { host: string; port: number } | null {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]:|([0-9.]+):)?([0-9]{1,5})$/.exec(v);
+  if (!m) return null;
+  const host = m[1] ?? m[2] ?? '127.0.0.1';
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return null;
+  if (m[1] !== undefined ? isIP(host) !== 6 : isIP(host) !== 4) return null;
+  return { host, port };
+}

@@ -45,6 +45,7 @@ export interface HaCfState {
   useLogd: boolean | null;
   realtime: boolean;
   rtprio: number | null;
+  metrics: { host: string; port: number } | null;
   pacemakerSeen: boolean;
   directives: { name: string; args: string[]; where: Where }[];
 }
@@ -82,6 +83,7 @@ export function newState(file: string, host: HostFacts): HaCfState {
     useLogd: null,
     realtime: true,
     rtprio: null,
+    metrics: null,
     pacemakerSeen: false,
     directives: [],
   };

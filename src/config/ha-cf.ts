@@ -151,6 +151,7 @@ function build(s: HaCfState, t: { warntimeMs: number; initdeadMs: number; deadpi
     useLogd: s.useLogd ?? false,
     realtime: s.realtime,
     ...(s.rtprio !== null ? { rtprio: s.rtprio } : {}),
+    ...(s.metrics !== null ? { metrics: s.metrics } : {}),
   };
 }
 

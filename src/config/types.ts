@@ -75,6 +75,8 @@ export interface HaCf {
   readonly realtime?: boolean;
   /** `rtprio`: the SCHED_RR priority; absent means the lowest (1). */
   readonly rtprio?: number;
+  /** `metrics ADDRESS:PORT` (heartbeat-ts only): where the daemon serves /metrics and its status page. */
+  readonly metrics?: { readonly host: string; readonly port: number };
   /** Every directive as read, in file order, for anything not modelled above. */
   readonly directives: readonly { readonly name: string; readonly args: readonly string[]; readonly where: Where }[];
 }

@@ -12,6 +12,7 @@ import { realClock, type Clock } from '../lib/clock.js';
 import { acquirePidfile, removePidfile } from './pidfile.js';
 import { FATAL_SIGNALS, installSignalHandlers, type SignalEvent } from './signals.js';
 import { listenControl, type ControlReply } from './control-socket.js';
+import { listenMetrics } from './metrics-http.js';
 import { FlightRecorder, flightRecorderPath, recordingLog } from './recorder.js';
 import { Runtime } from './runtime.js';
 import { writeStopOutcome } from './stop-outcome.js';
@@ -169,6 +170,7 @@ async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec:
   const started = clock.now();
   let rt: Runtime | null = null;
   let ctl: import('node:net').Server | null = null;
+  let metrics: import('node:http').Server | null = null;
   let respawner: Respawner | null = null;
   if (deps.cluster) {
     const cl = deps.cluster;
@@ -200,6 +202,12 @@ async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec:
         return v.applied ? { out: `${v.text}\n`, err: '', code: 0 } : { out: '', err: `heartbeat: ${v.text}\n`, code: 1 };
       };
       ctl = await listenControl(cl.ctlSocket, controlHandler(rt, { dump: () => dumpCommand('heartbeat dump'), reload: reloadCommand }, daemonTables), { log });
+      const m = config.haCf.metrics;
+      if (m) {
+        metrics = await listenMetrics(m, { rt, recorder: rec, version: deps.version });
+        const host = m.host.includes(':') ? `[${m.host}]` : m.host;
+        log.log('info', `Serving metrics at http://${host}:${m.port}/metrics and the status page at http://${host}:${m.port}/`);
+      }
       respawner = startClients(config, log, clock, cl);
     } catch (e) {
       const message = (e as Error).message;
@@ -207,6 +215,7 @@ async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec:
       deps.lastWords?.spoken();
       uninstall();
       if (rt.state !== 'stopped') await rt.crash();
+      ctl?.close();
       removePidfile(deps.pidfile, pid);
       // A medium that cannot open is a generic failure; a permission problem is LSB 4, and so on.
       const exitCode = e instanceof HaError ? exitCodeFor(e.code) : EXIT.GENERIC;
@@ -317,6 +326,8 @@ async function runHeld(config: ClusterConfig, deps: DaemonDeps, log: HaLog, rec:
     await respawner?.stopAll(); // after a hard-deadline exit too; a no-op when already stopped
     uninstall();
     ctl?.close();
+    metrics?.close();
+    metrics?.closeAllConnections();
     removePidfile(deps.pidfile, pid);
   }
   log.log('debug', `ran for ${Math.round(clock.now() - started)} ms`);

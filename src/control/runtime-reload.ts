@@ -29,6 +29,7 @@ const CHECKS: readonly [string, (c: ClusterConfig) => unknown][] = [
   ['msgfmt/hopfudge/autojoin', (c) => [c.haCf.msgfmt, c.haCf.hopfudge, c.haCf.autojoin]],
   ['log destinations', (c) => [c.haCf.logfile, c.haCf.debugfile, c.haCf.logfacility, c.haCf.useLogd ?? false]],
   ['respawn', (c) => c.haCf.respawn],
+  ['metrics', (c) => c.haCf.metrics ?? null],
 ];
 
 // initdead only counts at start-up: a change of it is taken and has no effect.

@@ -6,7 +6,7 @@ import { clStatus } from './cl-status.js';
 import type { ControlReply, ControlRequest } from './control-socket.js';
 import { memoryLine, memoryView, type MemoryView, type TableSizes } from './memory.js';
 import type { Runtime } from './runtime.js';
-import type { GroupFailureView, GroupView, NodeView, StatusView } from './status-view.js';
+import { renderLinks, type GroupFailureView, type GroupView, type NodeView, type PeerLinksView, type StatusView } from './status-view.js';
 import { MIGRATION_THRESHOLD, peerMayRun } from '../resources/plan-core.js';
 
 const sec = (ms: number): string => (ms % 1000 === 0 ? String(ms / 1000) : String(ms / 1000));
@@ -71,6 +71,31 @@ export function buildView(rt: Runtime): StatusView {
     parameters: parametersOf(cfg.haCf),
     dropped: ms ? ms.counters.dropped : {},
   };
+}
+
+/** Per other node and link, as `heartbeat status --links` shows them. */
+export function linksView(rt: Runtime): PeerLinksView[] {
+  const now = rt.clock.now();
+  const s = (ms: number | null): number | null => (ms === null ? null : ms / 1000);
+  return rt.health().map((n) => ({
+    name: n.name,
+    type: n.type,
+    status: n.status,
+    lastHeardAgo: Math.max(0, now - n.lastHeardAt) / 1000,
+    lateHeartbeats: n.late,
+    lostPackets: n.lost,
+    retransmitted: n.resentFor,
+    links: n.links.map((l) => ({
+      name: l.name,
+      status: l.status === 'up' ? ('up' as const) : ('dead' as const),
+      lastHeardAgo: Math.max(0, now - l.lastAt) / 1000,
+      loss: l.loss,
+      interval: s(l.intervalAvgMs),
+      intervalMax: s(l.intervalMaxMs),
+      jitter: s(l.jitterMs),
+      faults: l.deaths,
+    })),
+  }));
 }
 
 function failureOf(rt: Runtime, i: number): { failure?: GroupFailureView } {
@@ -208,7 +233,9 @@ export function controlHandler(
       case 'status': {
         const v = buildView(rt);
         const memory = await memoryOf(rt, daemonTables, false);
-        return { out: `${renderStatus(v)}${memoryLine(memory)}\n`, err: '', code: 0, data: { ...v, memory } };
+        const links = linksView(rt);
+        const text = req.args.includes('--links') ? `${renderStatus(v)}${renderLinks(links)}` : `${renderStatus(v)}${memoryLine(memory)}\n`;
+        return { out: text, err: '', code: 0, data: { ...v, memory, links } };
       }
       case 'cleanup':
         return cleanupCommand(rt, req.args);

@@ -5,7 +5,8 @@ import type { ClusterConfig, ResourceGroup } from '../config/types.js';
 import { realClock, type Clock } from '../lib/clock.js';
 import type { Log } from '../log/types.js';
 import type { Medium } from '../media/index.js';
-import type { MembershipStatus } from '../membership/types.js';
+import type { MembershipStatus, NodeHealth } from '../membership/types.js';
+import { Histogram } from '../lib/histogram.js';
 import type { GroupRunner } from '../resources/group-runner.js';
 import { initPlan, planConfigFrom, type PlanState, type RscStatus } from '../resources/plan.js';
 import { FAILURE_TIMEOUT_MS } from '../resources/plan-core.js';
@@ -19,6 +20,9 @@ import { loadAndBumpIdentity } from './persist-state.js';
 import { cancelReannounce, defaultRunner, reannounceGroup, reconcileGroups, runGroup } from './runtime-groups.js';
 import { createMedia, Outbox, type OutboxStamp } from './runtime-send.js';
 import type { Phase, RuntimeDeps, RuntimeEvent } from './runtime-types.js';
+
+/** Upper bounds (s) of the timer-lag histogram. */
+export const LAG_BUCKETS_S: readonly number[] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 export class Runtime {
   readonly log: Log;
@@ -47,6 +51,8 @@ export class Runtime {
   /** Signs, sends and keeps our messages; knows the peers' uuids for destuuid. */
   private readonly outbox: Outbox;
   private readonly initialPlan: PlanState;
+  /** How late the one timer fired (s): the event loop's lag as the daemon lives it (metrics). */
+  readonly timerLag = new Histogram(LAG_BUCKETS_S);
   private exitResolve!: (code: number) => void;
   /** Resolves with the exit code once the runtime has stopped. */
   readonly done: Promise<number>;
@@ -225,6 +231,7 @@ export class Runtime {
     this.cancelTimer = this.clock.setTimer(at, () => {
       this.cancelTimer = null;
       this.lastTickAt = this.clock.now();
+      this.timerLag.observe(Math.max(0, this.lastTickAt - at) / 1000);
       this.push({ kind: 'tick' });
     });
   }
@@ -287,6 +294,11 @@ export class Runtime {
 
   membershipStatus(): MembershipStatus | null {
     return this.core ? this.core.membershipStatus() : null;
+  }
+
+  /** Per other node and link, how it has been doing (link-health.ts); ages against clock.now(). */
+  health(): NodeHealth[] {
+    return this.core ? this.core.membership.health(this.clock.now()) : [];
   }
 
   rscstatus(): RscStatus {

@@ -58,3 +58,53 @@ export interface StatusView {
   /** Packets dropped, per reason. */
   readonly dropped: Readonly<Record<string, number>>;
 }
+
+/** `heartbeat status --links` and `links` in `--json`: how each other node is heard, per link. */
+export interface PeerLinksView {
+  readonly name: string;
+  readonly type: NodeType;
+  readonly status: NodeStatusWord;
+  /** Seconds since anything came from it (any link). */
+  readonly lastHeardAgo: number;
+  /** Late heartbeats (over warntime), and of those over deadtime; packets lost; re-sent for it. */
+  readonly lateHeartbeats: number;
+  readonly lostPackets: number;
+  readonly retransmitted: number;
+  readonly links: readonly LinkHealthView[];
+}
+
+export interface LinkHealthView {
+  readonly name: string;
+  readonly status: LinkStatusWord;
+  readonly lastHeardAgo: number;
+  /** The last minute: share of the node's packets that did not come on this link (null: nothing to count). */
+  readonly loss: number | null;
+  /** The last minute: heartbeat interval mean, max and standard deviation (s), null without two heartbeats. */
+  readonly interval: number | null;
+  readonly intervalMax: number | null;
+  readonly jitter: number | null;
+  /** Times it went from up to dead since the daemon started. */
+  readonly faults: number;
+}
+
+const secs = (s: number | null): string => (s === null ? '-' : s < 10 ? `${s.toFixed(3)} s` : `${s.toFixed(1)} s`);
+const ago = (s: number): string => (s < 1 ? `${Math.round(s * 1000)} ms ago` : `${s.toFixed(1)} s ago`);
+
+/** Like corosync-cfgtool -s: one block per other node, one line per link. */
+export function renderLinks(peers: readonly PeerLinksView[]): string {
+  const lines: string[] = [];
+  for (const p of peers) {
+    if (p.type === 'ping') {
+      lines.push(`ping node ${p.name}: ${p.status === 'ping' ? 'reachable' : 'unreachable'}, last answer ${ago(p.lastHeardAgo)}`);
+      continue;
+    }
+    lines.push(`node ${p.name}: ${p.status}, last heard ${ago(p.lastHeardAgo)}; late heartbeats ${p.lateHeartbeats}, lost packets ${p.lostPackets}, re-sent for it ${p.retransmitted}`);
+    for (const l of p.links) {
+      const loss = l.loss === null ? '-' : `${(l.loss * 100).toFixed(1)} %`;
+      lines.push(
+        `  link ${l.name}: ${l.status}, last heard ${ago(l.lastHeardAgo)}, loss (1 min) ${loss}, interval ${secs(l.interval)} (max ${secs(l.intervalMax)}, jitter ${secs(l.jitter)}), faults ${l.faults}`,
+      );
+    }
+  }
+  return lines.length === 0 ? 'no other nodes\n' : `${lines.join('\n')}\n`;
+}

@@ -13,6 +13,26 @@ import type { Log } from '../log/types.js';
 import type { ResourceGroup, ResourceSpec } from '../config/types.js';
 import { run as runScript, describeResult, type RunResult, type RunOptions } from './script-runner.js';
 import { locateScript, scriptArgs, statusSaysRunning, type ResourceOp, type ScriptDirs } from './resource-d.js';
+import { Histogram } from '../lib/histogram.js';
+
+/** Upper bounds (s) of the script run-time histograms. */
+export const SCRIPT_BUCKETS_S: readonly number[] = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+/** One resource's runs of one operation (metrics only). */
+export interface ScriptRuns {
+  readonly resource: string;
+  readonly op: ResourceOp;
+  readonly seconds: Histogram;
+  failures: number;
+}
+
+/** One group's starts and stops and how they ended (metrics only). */
+export interface GroupRuns {
+  startOk: number;
+  startFailed: number;
+  stopOk: number;
+  stopFailed: number;
+}
 
 export interface GroupRunnerDeps {
   readonly log: Log;
@@ -87,6 +107,10 @@ export class GroupRunner {
   private readonly timings = new Map<string, string[]>();
   /** The scripts running now, for the daemon's account of a signal that may have come from one. */
   private readonly active = new Set<{ script: string; pid: number | null; since: number }>();
+  /** By resource spec and op; bounded by the groups ever configured (reloads keep the old ones). */
+  readonly scriptRuns = new Map<string, ScriptRuns>();
+  /** By group key. */
+  readonly groupRuns = new Map<string, GroupRuns>();
 
   constructor(private readonly deps: GroupRunnerDeps) {
     this.runFn = deps.run ?? runScript;
@@ -128,7 +152,12 @@ export class GroupRunner {
     this.timings.set(key, list);
     const t0 = Date.now();
     try {
-      return await fn();
+      const o = await fn();
+      const g = this.groupRuns.get(key) ?? { startOk: 0, startFailed: 0, stopOk: 0, stopFailed: 0 };
+      this.groupRuns.set(key, g);
+      if (op === 'start') o.ok ? g.startOk++ : g.startFailed++;
+      else o.ok ? g.stopOk++ : g.stopFailed++;
+      return o;
     } finally {
       this.timings.delete(key);
       const at = new Date(t0).toISOString().slice(11, 23);
@@ -180,15 +209,26 @@ export class GroupRunner {
     this.active.add(running);
     const res = await this.runFn(where.path, args, { timeoutMs, env: this.deps.env, maxOutputBytes: 32 * 1024, onSpawn: (pid) => (running.pid = pid) }).finally(() => this.active.delete(running));
     this.timings.get(key)?.push(`${r.name} ${op} ${Math.round(res.durationMs)}`);
+    const runs = this.scriptRunsOf(r.spec, op);
+    runs.seconds.observe(res.durationMs / 1000);
     const output = [res.stdout, res.stderr].filter((s) => s !== '').join(res.stdout.endsWith('\n') ? '' : '\n');
     if (res.code === 0 && !res.timedOut && !res.error) return { ok: true, missing: false, reason: '', output, stdout: res.stdout };
     const reason = describeResult(res, timeoutMs) + (res.truncated ? ' (output truncated)' : '');
+    // A status that says "stopped" exits non-zero by design (LSB 3): not a failure.
+    if (op !== 'status') runs.failures++;
     if (op !== 'status') {
       if (res.code !== null && !res.timedOut) log.log('error', `Return code ${res.code} from ${where.path}`);
       log.log('error', `Resource ${r.spec} (group ${key}) ${op} failed: ${reason}`);
       if (output.trim() !== '') log.log('info', `Output of ${where.path} ${op}: ${clip(output)}`);
     }
     return { ok: false, missing: false, reason, output, stdout: res.stdout };
+  }
+
+  private scriptRunsOf(resource: string, op: ResourceOp): ScriptRuns {
+    const k = `${resource}\t${op}`;
+    let runs = this.scriptRuns.get(k);
+    if (!runs) this.scriptRuns.set(k, (runs = { resource, op, seconds: new Histogram(SCRIPT_BUCKETS_S), failures: 0 }));
+    return runs;
   }
 
   /** we_own_resource(): runs `status` and reads its stdout like ResourceManager does. */

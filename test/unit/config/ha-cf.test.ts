@@ -78,6 +78,7 @@ const SAMPLES: [string, string, string | null, string][] = [
   ['crmd_spawns_pengine', 'crmd_spawns_pengine off', null, ''],
   ['record_config_changes', 'record_config_changes on', 'record_config_changes x', 'ha.cf:7: record_config_changes [x] must be on or off (yes/no, true/false)'],
   ['record_pengine_inputs', 'record_pengine_inputs off', 'record_pengine_inputs x', 'ha.cf:7: record_pengine_inputs [x] must be on or off (yes/no, true/false)'],
+  ['metrics', 'metrics 127.0.0.1:9694', 'metrics localhost:9694', 'ha.cf:7: metrics [localhost:9694]: expected ADDRESS:PORT (an IP address and a port 1-65535, e.g. 127.0.0.1:9694) or a PORT alone (on 127.0.0.1)'],
   ['enable_config_writes', 'enable_config_writes on', 'enable_config_writes x', 'ha.cf:7: enable_config_writes [x] must be on or off (yes/no, true/false)'],
 ];
 
