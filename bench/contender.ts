@@ -28,6 +28,8 @@ export interface ConfigureOptions {
   media?: 'pair' | 'mcast';
   /** Ping node (the lab router) + ipfail (or keepalived's ping track script). */
   ipfail?: boolean;
+  /** More ha.cf lines (ours only: `metrics 9694`). */
+  extraHaCf?: readonly string[];
 }
 
 export interface Contender {

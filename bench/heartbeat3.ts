@@ -36,6 +36,7 @@ export function benchHaCf(lab: Lab, node: string, t: Timers, o: ConfigureOptions
     ...members.map((m) => `node ${lab.node(m).hostname}`),
     ...(o.ipfail ? [`ping ${'192.0.2.254'}`, `respawn hacluster ${IPFAIL_BIN}`] : []),
     'crm off',
+    ...(o.extraHaCf ?? []),
     '',
   ].join('\n');
 }

@@ -4,6 +4,7 @@
 // CPU is each thread's sum_exec_runtime from /proc/PID/task/TID/schedstat (nanoseconds) plus the
 // reaped children's cutime+cstime: an idle daemon runs for a few milliseconds a second, and the
 // 10 ms ticks of utime/stime made a 60 s window only a handful of ticks (one tick = 0.01 cpu-s/min).
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { HttpProbe } from '../test/lab/http-probe.js';
 import { Lab } from '../test/lab/lab.js';
@@ -110,10 +111,10 @@ export function addCost(res: Results, bench: string, contender: string, timers: 
 }
 
 /** A new lab with the contender's pair started and node1 serving the VIP. */
-async function servedPair(c: Contender, timers: Timers, ipfail: boolean): Promise<Lab> {
+async function servedPair(c: Contender, timers: Timers, ipfail: boolean, extraHaCf: readonly string[] = []): Promise<Lab> {
   const lab = await Lab.create({ nodes: 2 });
   try {
-    c.configure(lab, timers, { autoFailback: true, ipfail });
+    c.configure(lab, timers, { autoFailback: true, ipfail, extraHaCf });
     const probe = HttpProbe.start(lab, { intervalMs: 200, timeoutMs: 300, maxDurationMs: 300_000 });
     const t0 = Date.now();
     await Promise.all([c.start('node1'), c.start('node2')]);
@@ -229,6 +230,49 @@ export async function recorderBench(make: () => Contender, timers: Timers, windo
   } finally {
     if (saved === undefined) delete process.env['HA_RECORDER'];
     else process.env['HA_RECORDER'] = saved;
+    for (const { c, lab } of pairs) await endPair(c, lab);
+  }
+}
+
+export const METRICS_SCRAPE_MS = 15_000;
+
+/**
+ * What `metrics` costs (issue 18: at most 5 % idle CPU and 5 MB RSS): two of our pairs side by side,
+ * one with `metrics 9694` scraped every 15 s (a common Prometheus scrape_interval) by curl inside each
+ * node, one without. Measured in the same windows; only the daemons' processes count, not curl's.
+ */
+export async function metricsBench(make: () => Contender, timers: Timers, windowMs: number, windows: number, res: Results, say: (m: string) => void): Promise<void> {
+  const pairs: { mode: 'on' | 'off'; c: Contender; lab: Lab }[] = [];
+  let scraper: NodeJS.Timeout | null = null;
+  try {
+    for (const mode of ['on', 'off'] as const) {
+      const c = make();
+      pairs.push({ mode, c, lab: await servedPair(c, timers, false, mode === 'on' ? ['metrics 9694'] : []) });
+    }
+    const on = pairs[0]!.lab;
+    let failed = 0;
+    const scrape = (): void => {
+      for (const n of ['node1', 'node2']) {
+        const p = spawn('ip', ['netns', 'exec', on.node(n).ns, 'curl', '-sf', '-o', '/dev/null', '--max-time', '2', 'http://127.0.0.1:9694/metrics'], { stdio: 'ignore' });
+        p.on('exit', (code) => void (code !== 0 && failed++));
+      }
+    };
+    scrape();
+    scraper = setInterval(scrape, METRICS_SCRAPE_MS);
+    await sleep(Math.max(IDLE_SETTLE_MS, 2 * timers.deadtimeMs));
+    for (let w = 0; w < windows; w++) {
+      const costs = await Promise.all(pairs.map(({ c, lab }) => measureCost(lab, c, ['node1', 'node2'], windowMs)));
+      costs.forEach((m, i) => {
+        const mode = pairs[i]!.mode;
+        for (const [node, cost] of m) {
+          addCost(res, 'idle-metrics', `heartbeat-ts metrics ${mode}`, timers.label, cost);
+          say(`metrics ${mode} ${timers.label} ${node} window ${w + 1}: ${describe(cost)}`);
+        }
+      });
+    }
+    if (failed > 0) throw new Error(`idle-metrics: ${failed} scrapes failed`);
+  } finally {
+    if (scraper) clearInterval(scraper);
     for (const { c, lab } of pairs) await endPair(c, lab);
   }
 }

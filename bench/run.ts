@@ -6,7 +6,7 @@ import { isRoot, shQuiet } from '../test/lab/netns.js';
 import { TIMERS_1S, TIMERS_200MS, type Contender } from './contender.js';
 import { failoverBench } from './failover.js';
 import { Heartbeat3 } from './heartbeat3.js';
-import { idleBench, idleSteadyBench, recorderBench } from './idle.js';
+import { idleBench, idleSteadyBench, metricsBench, recorderBench } from './idle.js';
 import { ipfailBench } from './ipfail.js';
 import { Keepalived } from './keepalived.js';
 import { loopbackBench } from './loopback.js';
@@ -14,7 +14,7 @@ import { Ours, loadOurRunner } from './ours.js';
 import { scaleBench } from './scale.js';
 import { Results, table, writeCsv } from './stats.js';
 
-const BENCHES = ['failover', 'idle', 'idle-steady', 'idle-recorder', 'scale', 'ipfail', 'loopback'] as const;
+const BENCHES = ['failover', 'idle', 'idle-steady', 'idle-recorder', 'idle-metrics', 'scale', 'ipfail', 'loopback'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Args {
@@ -45,7 +45,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--csv') a.csv = v();
     else if (k === '--timers') a.timers = v().split(',');
     else if (k === '-h' || k === '--help') {
-      console.log('usage: node --import tsx bench/run.ts [--quick] [--only failover,idle,idle-steady,idle-recorder,scale,ipfail,loopback] [--trials N] [--contenders a,b] [--timers 1s/3s,200ms/1s] [--csv FILE]');
+      console.log('usage: node --import tsx bench/run.ts [--quick] [--only failover,idle,idle-steady,idle-recorder,idle-metrics,scale,ipfail,loopback] [--trials N] [--contenders a,b] [--timers 1s/3s,200ms/1s] [--csv FILE]');
       process.exit(0);
     } else throw new Error(`unknown argument ${k}`);
   }
@@ -91,6 +91,9 @@ async function main(): Promise<number> {
       } else if (bench === 'idle-recorder') {
         if (contenders.some((x) => x.name === 'heartbeat-ts')) await recorderBench(() => new Ours(), TIMERS_200MS, q ? 20_000 : 60_000, q ? 2 : 5, res, say);
         else say('idle-recorder: heartbeat-ts not available, skipped');
+      } else if (bench === 'idle-metrics') {
+        if (contenders.some((x) => x.name === 'heartbeat-ts')) await metricsBench(() => new Ours(), TIMERS_200MS, q ? 20_000 : 60_000, q ? 2 : 5, res, say);
+        else say('idle-metrics: heartbeat-ts not available, skipped');
       } else if (bench === 'scale') {
         const sizes = q ? [16] : [8, 16, 32];
         for (const n of sizes) for (const c of contenders.filter((x) => x.name !== 'keepalived')) {

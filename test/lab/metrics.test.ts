@@ -64,6 +64,7 @@ describe('@lab metrics, the status page and status --links', function () {
       await until('eth1 to node2 dead', 10_000, () => h(0).cmd('cl_status', 'hblinkstatus', 'node2', 'eth1').out === 'dead\n');
       const r = h(0).cmd('heartbeat', 'status', '--links');
       expect(r.code, r.err).to.equal(0);
+      if (process.env['HB_LAB_VERBOSE'] === '1') console.log(r.out);
       expect(r.out).to.match(/^node node2: active, last heard \d+ ms ago/m);
       expect(r.out).to.match(/^ {2}link eth1: dead, last heard [\d.]+ s ago, loss \(1 min\) [\d.]+ %.*faults 1$/m);
       expect(r.out).to.match(/^ {2}link eth0: up, last heard \d+ ms ago, loss \(1 min\) [\d.]+ %.*faults 0$/m);
