@@ -6,6 +6,7 @@ import { processIo, type Io } from './io.js';
 import { check, cleanup, dump, reload, status, stop, versionLine } from './lifecycle.js';
 import { BUILTIN, resolveGlobals, type RawGlobals } from './options.js';
 import { simulateCommand } from './simulate.js';
+import { timelineCommand } from './timeline-cmd.js';
 import { startDetached, startForeground } from './start.js';
 
 /** Heartbeat 3.0.6's own flags, accepted when no subcommand is given (`heartbeat -k`). */
@@ -141,6 +142,7 @@ start checks too, refusing with exit 6).`,
       code = check(globals(cmd), io, opts.portable === true);
     });
   simulateCommand(program, io, (cmd) => globals(cmd).configDir, (c) => (code = c));
+  timelineCommand(program, io, (cmd) => globals(cmd).configDir, (c) => (code = c));
   program
     .command('version')
     .description('print the Heartbeat version we are compatible with, then ours (classic: -V)')

@@ -4,6 +4,10 @@
 // node (kill -9 of everything on it), restarts it (auto_failback on), and switches over gracefully
 // with `heartbeat stop`, measuring what the client saw each time. Everything it made is removed at
 // the end, on error, and on Ctrl-C.
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildTimeline, parseLog, renderTimeline, timelineSvg } from '../../src/cli/timeline.js';
 import { HttpProbe } from '../lab/http-probe.js';
 import { Lab } from '../lab/lab.js';
 import { type OurHeartbeat, labAuthkeys, ourHaCf, vipCluster } from '../lab/ours.js';
@@ -127,8 +131,15 @@ export async function runLabDemo(): Promise<number> {
       say(`\n== tail of ${h.node.name}'s ha-log (${h.node.logFile}), relevant lines ==`);
       for (const l of logTail(h.log(), 6)) say(`   ${l}`);
     }
-    say(`\n   cleaning up (stopping node2, removing namespaces ${lab.prefix}-*) ...`);
     n2.cmd('heartbeat', 'stop');
+    // What `heartbeat timeline node1=LOG node2=LOG --svg FILE` prints, from the two ha-logs.
+    const tl = buildTimeline([n1, n2].map((h) => parseLog(h.log(), h.node.name)));
+    const svg = join(tmpdir(), 'heartbeat-demo-timeline.svg');
+    writeFileSync(svg, timelineSvg(tl));
+    say('\n== heartbeat timeline (from both ha-logs) ==');
+    for (const l of renderTimeline(tl).trimEnd().split('\n')) say(`   ${l}`);
+    say(`   drawn as SVG in ${svg}`);
+    say(`\n   cleaning up (node2 stopped; removing namespaces ${lab.prefix}-*) ...`);
     return 0;
   } finally {
     if (live) clearInterval(live);
