@@ -49,6 +49,7 @@ export function metricsText(s: MetricsSources): string {
     scriptRuns: rt.runner.scriptRuns,
     intervals: new Map(health.map((n) => [n.name, { bounds: seconds, counts: n.intervals.counts, sum: n.intervals.sumMs / 1000, count: n.intervals.count }])),
     timerLag: rt.timerLag,
+    tables: { ...rt.tableSizes(), recorderLines: s.recorder?.size ?? 0 },
     process: {
       residentBytes: mem.rss,
       heapUsedBytes: mem.heapUsed,

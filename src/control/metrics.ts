@@ -6,6 +6,7 @@
 import type { Histogram } from '../lib/histogram.js';
 import type { MembershipCounters } from '../membership/types.js';
 import type { GroupRuns, ScriptRuns } from '../resources/group-runner.js';
+import type { TableSizes } from './memory.js';
 import type { PeerLinksView, StatusView } from './status-view.js';
 
 export interface ProcessSample {
@@ -27,6 +28,8 @@ export interface MetricsInput {
   /** Interval histogram per peer (seconds bounds), from the membership core (ms): converted here. */
   readonly intervals: ReadonlyMap<string, { readonly bounds: readonly number[]; readonly counts: readonly number[]; readonly sum: number; readonly count: number }>;
   readonly timerLag: Histogram;
+  /** The node's bounded tables (memory.ts), so that a growth shows before it hurts. */
+  readonly tables: Omit<TableSizes, 'controlClients'>;
   readonly process: ProcessSample;
   readonly version: string;
 }
@@ -144,6 +147,11 @@ export function renderMetrics(m: MetricsInput): string {
   o.metric('process_start_time_seconds', 'gauge', 'Start time of the process since the Unix epoch in seconds.', [[{}, p.startTimeSeconds]]);
   if (p.openFds !== null) o.metric('process_open_fds', 'gauge', 'Number of open file descriptors.', [[{}, p.openFds]]);
   o.metric('nodejs_heap_size_used_bytes', 'gauge', 'V8 heap in use in bytes.', [[{}, p.heapUsedBytes]]);
+  const { peers: peerTables, ...tables } = m.tables;
+  o.metric('heartbeat_table_entries', 'gauge', 'Entries in each bounded table of the daemon (bounds: src/control/memory.ts).',
+    Object.entries(tables).map(([k, n]) => [{ table: k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) }, n]));
+  o.metric('heartbeat_peer_missing_packets', 'gauge', 'Seqs from the node still missing, waiting for a retransmission (at most 500).',
+    peerTables.map((t) => [{ peer: t.name }, t.missing]));
   o.histogram('heartbeat_event_loop_lag_seconds', "How late the daemon's timer fired: the event loop lag the node lives with.", [[{}, m.timerLag]]);
   return o.text();
 }

@@ -38,6 +38,7 @@ function input(): MetricsInput {
     scriptRuns: new Map([['x', runs]]),
     intervals: new Map([['node2', { bounds: [0.5, 1, 2], counts: [1, 10, 2, 1], sum: 14.5, count: 14 }]]),
     timerLag: lag,
+    tables: { nodes: 3, peers: [{ name: 'node2', links: 2, missing: 4 }], resentAt: 0, dropWindows: 1, rexmitHistory: 500, peerUuids: 1, eventQueue: 0, planQueue: 0, startFailures: 0, recorderLines: 31 },
     process: { residentBytes: 50e6, heapUsedBytes: 8e6, cpuSeconds: 1.5, openFds: 20, startTimeSeconds: 1_700_000_000 },
     version: '0.1.0',
   };
@@ -62,6 +63,8 @@ describe('metrics text', () => {
     expect(lines).to.include('heartbeat_peer_status{peer="node2",status="active"} 1');
     expect(lines).to.include('heartbeat_ping_node_reachable{ping_node="192.0.2.1"} 0');
     expect(lines).to.include('heartbeat_packets_dropped_total{reason="bad-signature"} 3');
+    expect(lines).to.include('heartbeat_table_entries{table="rexmit_history"} 500');
+    expect(lines).to.include('heartbeat_peer_missing_packets{peer="node2"} 4');
   });
 
   it('writes histograms cumulative, in seconds, ending at +Inf = count', () => {
