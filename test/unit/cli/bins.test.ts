@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import { clStatusMain } from '../../../src/cli/cl-status-cmd.js';
 import { standbyMain } from '../../../src/cli/standby-cmd.js';
 import { capture } from './helpers.js';
@@ -35,5 +36,14 @@ describe('cl_status, hb_standby, hb_takeover', () => {
     expect(await standbyMain('hb_standby', ['--help'], io)).to.equal(1);
     expect(io.stderr.join('')).to.equal('usage:\nhb_standby [all|foreign|local|failback]\n');
     expect(await standbyMain('hb_takeover', ['foreign', '--ctl-socket', '/nonexistent/ctl.sock'], capture())).to.equal(7);
+  });
+
+  it('a reader that closes early (heartbeat --help | true) gets no EPIPE stack trace, and the exit code stays 0', function () {
+    this.timeout(20_000);
+    for (const bin of ['heartbeat', 'cl_status']) {
+      const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" --import tsx src/cli/${bin}.ts --help | true`], { encoding: 'utf8' });
+      expect(r.stderr, bin).not.to.match(/EPIPE|Error/);
+      expect(r.status, bin).to.equal(0);
+    }
   });
 });
