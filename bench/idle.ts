@@ -196,6 +196,24 @@ export async function idleSteadyBench(cs: readonly Contender[], timers: Timers, 
 }
 
 /**
+ * Pairs that differ in one setting (`what` on or off), settled, then measured in the same windows
+ * so that the machine's noise falls on both. Rows: bench idle-WHAT, contender "heartbeat-ts WHAT MODE".
+ */
+async function measureModes(what: string, pairs: readonly { mode: string; c: Contender; lab: Lab }[], timers: Timers, windowMs: number, windows: number, res: Results, say: (m: string) => void): Promise<void> {
+  await sleep(Math.max(IDLE_SETTLE_MS, 2 * timers.deadtimeMs));
+  for (let w = 0; w < windows; w++) {
+    const costs = await Promise.all(pairs.map(({ c, lab }) => measureCost(lab, c, ['node1', 'node2'], windowMs)));
+    costs.forEach((m, i) => {
+      const mode = pairs[i]!.mode;
+      for (const [node, cost] of m) {
+        addCost(res, `idle-${what}`, `heartbeat-ts ${what} ${mode}`, timers.label, cost);
+        say(`${what} ${mode} ${timers.label} ${node} window ${w + 1}: ${describe(cost)}`);
+      }
+    });
+  }
+}
+
+/**
  * What the flight recorder costs: two of our pairs side by side at the same timers, one with the
  * recorder (the default), one started with HA_RECORDER=off, measured in the same windows so that the
  * machine's noise falls on both. Rows: contender "heartbeat-ts recorder on" / "... off".
@@ -216,17 +234,7 @@ export async function recorderBench(make: () => Contender, timers: Timers, windo
       const off = readFileSync(lab.node('node1').logFile, 'utf8').includes('Flight recorder off');
       if (off !== (mode === 'off')) throw new Error(`idle-recorder: the pair meant to run with the recorder ${mode} did not`);
     }
-    await sleep(Math.max(IDLE_SETTLE_MS, 2 * timers.deadtimeMs));
-    for (let w = 0; w < windows; w++) {
-      const costs = await Promise.all(pairs.map(({ c, lab }) => measureCost(lab, c, ['node1', 'node2'], windowMs)));
-      costs.forEach((m, i) => {
-        const mode = pairs[i]!.mode;
-        for (const [node, cost] of m) {
-          addCost(res, 'idle-recorder', `heartbeat-ts recorder ${mode}`, timers.label, cost);
-          say(`recorder ${mode} ${timers.label} ${node} window ${w + 1}: ${describe(cost)}`);
-        }
-      });
-    }
+    await measureModes('recorder', pairs, timers, windowMs, windows, res, say);
   } finally {
     if (saved === undefined) delete process.env['HA_RECORDER'];
     else process.env['HA_RECORDER'] = saved;
@@ -259,17 +267,7 @@ export async function metricsBench(make: () => Contender, timers: Timers, window
     };
     scrape();
     scraper = setInterval(scrape, METRICS_SCRAPE_MS);
-    await sleep(Math.max(IDLE_SETTLE_MS, 2 * timers.deadtimeMs));
-    for (let w = 0; w < windows; w++) {
-      const costs = await Promise.all(pairs.map(({ c, lab }) => measureCost(lab, c, ['node1', 'node2'], windowMs)));
-      costs.forEach((m, i) => {
-        const mode = pairs[i]!.mode;
-        for (const [node, cost] of m) {
-          addCost(res, 'idle-metrics', `heartbeat-ts metrics ${mode}`, timers.label, cost);
-          say(`metrics ${mode} ${timers.label} ${node} window ${w + 1}: ${describe(cost)}`);
-        }
-      });
-    }
+    await measureModes('metrics', pairs, timers, windowMs, windows, res, say);
     if (failed > 0) throw new Error(`idle-metrics: ${failed} scrapes failed`);
   } finally {
     if (scraper) clearInterval(scraper);
