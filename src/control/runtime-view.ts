@@ -82,7 +82,8 @@ export function linksView(rt: Runtime): PeerLinksView[] {
     type: n.type,
     status: n.status,
     lastHeardAgo: Math.max(0, now - n.lastHeardAt) / 1000,
-    lateHeartbeats: n.late,
+    // Over deadtime is late too (onStatus counts the two apart, as it logs them apart).
+    lateHeartbeats: n.late + n.lateOverDeadtime,
     lostPackets: n.lost,
     retransmitted: n.resentFor,
     links: n.links.map((l) => ({

@@ -66,7 +66,7 @@ export interface PeerLinksView {
   readonly status: NodeStatusWord;
   /** Seconds since anything came from it (any link). */
   readonly lastHeardAgo: number;
-  /** Late heartbeats (over warntime), and of those over deadtime; packets lost; re-sent for it. */
+  /** Late heartbeats (over warntime, those over deadtime included); packets lost; re-sent for it. */
   readonly lateHeartbeats: number;
   readonly lostPackets: number;
   readonly retransmitted: number;

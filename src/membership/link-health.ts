@@ -104,7 +104,7 @@ export function noteNodeSeq(h: NodeHealthState, seq: number, at: number): void {
   h.hiSeq = seq;
 }
 
-/** A status message from the node arrived on this link (first copy or duplicate). */
+/** A status message from the node arrived on this link, in order (a retransmitted one is not counted). */
 export function noteLinkStatus(h: LinkHealthState, at: number): void {
   if (h.statusAt !== null) {
     const iv = at - h.statusAt;
